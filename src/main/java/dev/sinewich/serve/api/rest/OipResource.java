@@ -1,0 +1,120 @@
+package dev.sinewich.serve.api.rest;
+
+import dev.sinewich.serve.api.oip.InferRequest;
+import dev.sinewich.serve.api.oip.ModelMetadata;
+import dev.sinewich.serve.api.oip.OipInference;
+import dev.sinewich.serve.api.oip.OipJsonReader;
+import dev.sinewich.serve.api.oip.OipJsonWriter;
+import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.serving.ModelService;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The Open Inference Protocol (KServe v2) REST endpoints: server and model health and metadata,
+ * and inference with JSON tensors. Every bundle is one model named after the bundle; the task is
+ * the request parameter {@code task}.
+ */
+@Path("/v2")
+@Produces(MediaType.APPLICATION_JSON)
+public class OipResource {
+
+    private final ModelService models;
+    private final OipInference inference;
+
+    /**
+     * Creates the resource.
+     *
+     * @param models the served model
+     * @param inference the infer handler
+     */
+    public OipResource(ModelService models, OipInference inference) {
+        this.models = models;
+        this.inference = inference;
+    }
+
+    /**
+     * Server metadata.
+     *
+     * @return name, version and extensions
+     */
+    @GET
+    public Map<String, Object> server() {
+        return Map.of("name", "sinewich-serve", "version", ServerInfo.version(), "extensions", List.of());
+    }
+
+    /**
+     * Server liveness: the process answers.
+     *
+     * @return {@code {"live": true}}
+     */
+    @GET
+    @Path("health/live")
+    public Map<String, Object> live() {
+        return Map.of("live", true);
+    }
+
+    /**
+     * Server readiness: 200 once the model is loaded, else 503.
+     *
+     * @return the readiness response
+     */
+    @GET
+    @Path("health/ready")
+    public Response ready() {
+        boolean ready = models.isReady();
+        return Response.status(ready ? 200 : 503).entity(Map.of("ready", ready)).build();
+    }
+
+    /**
+     * Model metadata.
+     *
+     * @param name the model name
+     * @return inputs, outputs and tasks
+     */
+    @GET
+    @Path("models/{name}")
+    public ModelMetadata model(@PathParam("name") String name) {
+        return ModelMetadata.of(models.model(name).config());
+    }
+
+    /**
+     * Model readiness.
+     *
+     * @param name the model name
+     * @return {@code {"name": ..., "ready": true}}
+     */
+    @GET
+    @Path("models/{name}/ready")
+    public Map<String, Object> modelReady(@PathParam("name") String name) {
+        return Map.of("name", models.model(name).config().name(), "ready", true);
+    }
+
+    /**
+     * Runs inference.
+     *
+     * @param name the model name
+     * @param body the JSON request
+     * @return the JSON response once the forward pass is done
+     */
+    @POST
+    @Path("models/{name}/infer")
+    @Consumes(MediaType.WILDCARD)
+    public CompletionStage<Response> infer(@PathParam("name") String name, byte[] body) {
+        SinewichConfig config = models.model(name).config();
+        InferRequest request = OipJsonReader.read(body);
+        String task = String.valueOf(request.parameters().get("task"));
+        return inference.infer(name, request).thenApply(outputs -> Response.ok(
+                OipJsonWriter.response(config.name(), config.version(), request.id(), task, outputs),
+                MediaType.APPLICATION_JSON_TYPE).build());
+    }
+}

@@ -1,0 +1,259 @@
+package dev.sinewich.serve.bundle;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * An opened and fully validated model bundle (SPEC §1–3): the configuration plus a memory-mapped
+ * view of its tensors. Every tensor the configuration needs is present with its exact shape and a
+ * float type, no other tensor is present, and optional position-index buffers hold the computed
+ * index. Values are checked to be finite when they are read. Not thread-safe; close it after
+ * loading to release the file (and the temporary copy of a zip bundle).
+ */
+public final class Bundle implements AutoCloseable {
+
+    /** The tensor file inside a bundle. */
+    public static final String WEIGHTS = "model.safetensors";
+
+    private final SinewichConfig config;
+    private final SafetensorsFile weights;
+    private final Set<String> omegaTasks;
+    private final Path tempDir;
+
+    private Bundle(SinewichConfig config, SafetensorsFile weights, Set<String> omegaTasks, Path tempDir) {
+        this.config = config;
+        this.weights = weights;
+        this.omegaTasks = omegaTasks;
+        this.tempDir = tempDir;
+    }
+
+    /**
+     * Opens a bundle directory or a {@code .zip} of its contents and validates it.
+     *
+     * @param path the directory or zip file
+     * @return the bundle
+     * @throws BundleException naming the file, key or tensor, and what was expected and found
+     */
+    public static Bundle open(Path path) {
+        if (Files.isDirectory(path)) {
+            return openDirectory(path, null);
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new BundleException(path + ": expected a bundle directory or a .zip file, found nothing");
+        }
+        Path temp = extractZip(path);
+        try {
+            return openDirectory(temp, temp);
+        } catch (RuntimeException e) {
+            deleteTree(temp);
+            throw e;
+        }
+    }
+
+    private static Bundle openDirectory(Path dir, Path tempDir) {
+        Path configFile = dir.resolve(ConfigParser.FILE);
+        Path weightsFile = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(configFile)) {
+            throw new BundleException(ConfigParser.FILE + ": expected in " + dir + ", found nothing");
+        }
+        if (!Files.isRegularFile(weightsFile)) {
+            throw new BundleException(WEIGHTS + ": expected in " + dir + ", found nothing");
+        }
+        SinewichConfig config;
+        try {
+            config = ConfigParser.parse(Files.readAllBytes(configFile));
+        } catch (IOException e) {
+            throw new BundleException(ConfigParser.FILE + ": cannot be read: " + e.getMessage(), e);
+        }
+        SafetensorsFile weights = SafetensorsFile.open(weightsFile, WEIGHTS);
+        try {
+            Set<String> omegaTasks = new HashSet<>();
+            for (SinewichConfig.Task task : config.tasks()) {
+                if (weights.tensors().containsKey(TensorCatalog.omegaName(task.name()))) {
+                    omegaTasks.add(task.name());
+                }
+            }
+            validate(config, weights, omegaTasks);
+            return new Bundle(config, weights, Set.copyOf(omegaTasks), tempDir);
+        } catch (RuntimeException e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    private static void validate(SinewichConfig config, SafetensorsFile weights, Set<String> omegaTasks) {
+        Map<String, long[]> required = TensorCatalog.required(config, omegaTasks);
+        Map<String, SafetensorsFile.TensorInfo> found = weights.tensors();
+        for (Map.Entry<String, long[]> e : required.entrySet()) {
+            SafetensorsFile.TensorInfo info = found.get(e.getKey());
+            String expected = SafetensorsFile.TensorInfo.shapeText(e.getValue());
+            if (info == null) {
+                throw new BundleException(WEIGHTS + ": tensor " + e.getKey() + " is missing (expected shape "
+                        + expected + ")");
+            }
+            if (!Arrays.equals(info.shape(), e.getValue())) {
+                throw new BundleException(WEIGHTS + ": tensor " + e.getKey() + ": expected shape " + expected
+                        + ", found " + info.shapeText());
+            }
+            if (!info.dtype().isFloat()) {
+                throw new BundleException(WEIGHTS + ": tensor " + e.getKey() + ": expected F32, F16 or BF16, found "
+                        + info.dtype());
+            }
+        }
+        Set<String> positionIndexes = new LinkedHashSet<>();
+        for (int s = 0; s < config.stages(); s++) {
+            for (int j = 0; j < config.backbone().depths().get(s); j++) {
+                positionIndexes.add(TensorCatalog.positionIndexName(s, j));
+            }
+        }
+        for (SafetensorsFile.TensorInfo info : found.values()) {
+            String name = info.name();
+            if (required.containsKey(name)) {
+                continue;
+            }
+            if (!positionIndexes.contains(name)) {
+                throw new BundleException(WEIGHTS + ": tensor " + name + " is not used by this configuration "
+                        + "(unused tensors are an error: check the task names, targets and stage count)");
+            }
+            checkPositionIndex(weights, info, config.backbone().windowSize());
+        }
+    }
+
+    private static void checkPositionIndex(SafetensorsFile weights, SafetensorsFile.TensorInfo info, int window) {
+        long[] expected = TensorCatalog.relativePositionIndex(window);
+        if (info.shape().length != 1 || info.shape()[0] != expected.length) {
+            throw new BundleException(WEIGHTS + ": tensor " + info.name() + ": expected shape ("
+                    + expected.length + ",), found " + info.shapeText());
+        }
+        long[] actual;
+        if (info.dtype() == SafetensorsFile.Dtype.F32) {
+            float[] f = weights.readFloats(info.name());
+            actual = new long[f.length];
+            for (int i = 0; i < f.length; i++) {
+                actual[i] = (long) f[i];
+                if (actual[i] != f[i]) {
+                    actual[i] = -1;
+                }
+            }
+        } else if (info.dtype() == SafetensorsFile.Dtype.I64) {
+            actual = weights.readLongs(info.name());
+        } else {
+            throw new BundleException(WEIGHTS + ": tensor " + info.name() + ": expected I64 or F32, found "
+                    + info.dtype());
+        }
+        for (int i = 0; i < expected.length; i++) {
+            if (actual[i] != expected[i]) {
+                throw new BundleException(WEIGHTS + ": tensor " + info.name() + ": element " + i
+                        + ": expected the computed relative position index " + expected[i] + ", found "
+                        + actual[i]);
+            }
+        }
+    }
+
+    private static Path extractZip(Path zip) {
+        Path temp;
+        try {
+            temp = Files.createTempDirectory("sinewich-bundle-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Set<String> seen = new HashSet<>();
+        try (InputStream in = Files.newInputStream(zip); ZipInputStream zin = new ZipInputStream(in)) {
+            ZipEntry entry;
+            while ((entry = zin.getNextEntry()) != null) {
+                String name = entry.getName();
+                if (entry.isDirectory() || name.startsWith("__MACOSX/")) {
+                    continue;
+                }
+                if (!name.equals(ConfigParser.FILE) && !name.equals(WEIGHTS)) {
+                    throw new BundleException(zip.getFileName() + ": entry " + name + ": expected only "
+                            + ConfigParser.FILE + " and " + WEIGHTS + " at the top level of the zip");
+                }
+                if (!seen.add(name)) {
+                    throw new BundleException(zip.getFileName() + ": entry " + name + " appears twice");
+                }
+                Files.copy(zin, temp.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            deleteTree(temp);
+            throw new BundleException(zip.getFileName() + ": expected a bundle directory or a readable zip, "
+                    + "found an unreadable file: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            deleteTree(temp);
+            throw e;
+        }
+        return temp;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary copy left behind wastes disk but does not affect serving
+        }
+    }
+
+    /**
+     * Returns the validated configuration.
+     *
+     * @return the configuration
+     */
+    public SinewichConfig config() {
+        return config;
+    }
+
+    /**
+     * Tells whether a task has explicit frequencies in the file (and so no Clock Net tokens).
+     *
+     * @param task the task name
+     * @return true when {@code tasks.{t}.omega} is present
+     */
+    public boolean hasExplicitOmega(String task) {
+        return omegaTasks.contains(task);
+    }
+
+    /**
+     * Reads a float tensor, widened to float32 and checked finite.
+     *
+     * @param name the tensor name
+     * @return the values, row-major
+     */
+    public float[] floats(String name) {
+        return weights.readFloats(name);
+    }
+
+    /**
+     * Returns the shape of a tensor in the file.
+     *
+     * @param name the tensor name
+     * @return the shape
+     */
+    public long[] shape(String name) {
+        SafetensorsFile.TensorInfo info = weights.tensors().get(name);
+        if (info == null) {
+            throw new BundleException(WEIGHTS + ": tensor " + name + " is missing");
+        }
+        return info.shape();
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+        if (tempDir != null) {
+            deleteTree(tempDir);
+        }
+    }
+}

@@ -1,0 +1,373 @@
+package dev.sinewich.serve.bundle;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and strictly validates {@code sinewich.json} (SPEC §2). Every error names the key path,
+ * the expected and the found value. Stateless and thread-safe.
+ */
+public final class ConfigParser {
+
+    /** The file name inside a bundle. */
+    public static final String FILE = "sinewich.json";
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,62}");
+    private static final ObjectMapper MAPPER =
+            new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private ConfigParser() {}
+
+    /**
+     * Parses and validates a configuration.
+     *
+     * @param json the UTF-8 bytes of {@code sinewich.json}
+     * @return the validated configuration
+     * @throws BundleException naming the first problem found
+     */
+    public static SinewichConfig parse(byte[] json) {
+        JsonNode root;
+        try {
+            root = MAPPER.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw fail("", "valid JSON", e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new BundleException(FILE + ": cannot be read: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw fail("", "a JSON object", root == null ? "nothing" : root.getNodeType().toString());
+        }
+        Obj top = new Obj(root, "");
+        top.allow("format", "name", "version", "input", "backbone", "lora", "awb", "decoder", "tasks");
+        String format = top.string("format");
+        if (!SinewichConfig.FORMAT.equals(format)) {
+            throw fail("format", '"' + SinewichConfig.FORMAT + '"', '"' + format + '"');
+        }
+        String name = name(top, "name");
+        String version = top.string("version");
+        SinewichConfig.Backbone backbone = backbone(top.object("backbone"));
+        int stages = backbone.depths().size();
+        SinewichConfig.Input input = input(top.object("input"), backbone.patchSize() << (stages - 1));
+        SinewichConfig.Lora lora = top.isNullOrAbsent("lora") ? null : lora(top.object("lora"));
+        SinewichConfig.Awb awb = awb(top.object("awb"));
+        SinewichConfig.Decoder decoder = decoder(top.object("decoder"), stages);
+        List<SinewichConfig.Task> tasks = tasks(top.array("tasks"));
+        return new SinewichConfig(format, name, version, input, backbone, lora, awb, decoder, tasks);
+    }
+
+    private static SinewichConfig.Input input(Obj o, int multiple) {
+        o.allow("height", "width", "mean", "std");
+        int height = o.positiveInt("height");
+        int width = o.positiveInt("width");
+        if (height % multiple != 0) {
+            throw fail(o.path("height"), "a multiple of patch_size·2^(S−1) = " + multiple, height);
+        }
+        if (width % multiple != 0) {
+            throw fail(o.path("width"), "a multiple of patch_size·2^(S−1) = " + multiple, width);
+        }
+        List<Float> mean = o.floats("mean", 3);
+        List<Float> std = o.floats("std", 3);
+        for (float s : std) {
+            if (!(s > 0)) {
+                throw fail(o.path("std"), "three numbers > 0", std);
+            }
+        }
+        return new SinewichConfig.Input(height, width, mean, std);
+    }
+
+    private static SinewichConfig.Backbone backbone(Obj o) {
+        o.allow("type", "patch_size", "embed_dim", "depths", "num_heads", "window_size", "mlp_ratio");
+        String type = o.string("type");
+        if (!"swin".equals(type)) {
+            throw fail(o.path("type"), "\"swin\"", '"' + type + '"');
+        }
+        int patch = o.positiveInt("patch_size");
+        int embed = o.positiveInt("embed_dim");
+        List<Integer> depths = o.positiveInts("depths");
+        if (depths.isEmpty() || depths.size() > 4) {
+            throw fail(o.path("depths"), "1 to 4 stages", depths.size());
+        }
+        if (depths.stream().mapToInt(Integer::intValue).sum() < 2) {
+            throw fail(o.path("depths"), "a total depth of at least 2", depths);
+        }
+        List<Integer> heads = o.positiveInts("num_heads");
+        if (heads.size() != depths.size()) {
+            throw fail(o.path("num_heads"), depths.size() + " entries (one per stage)", heads.size());
+        }
+        for (int s = 0; s < heads.size(); s++) {
+            int channels = embed << s;
+            if (channels % heads.get(s) != 0) {
+                throw fail(o.path("num_heads") + "[" + s + "]",
+                        "a divisor of the stage's " + channels + " channels", heads.get(s));
+            }
+        }
+        int window = o.positiveInt("window_size");
+        double ratio = o.number("mlp_ratio");
+        if (!(ratio > 0) || Math.floor(embed * ratio) < 1) {
+            throw fail(o.path("mlp_ratio"), "a number > 0 giving at least one hidden unit", ratio);
+        }
+        return new SinewichConfig.Backbone(patch, embed, depths, heads, window, ratio);
+    }
+
+    private static SinewichConfig.Lora lora(Obj o) {
+        o.allow("rank", "alpha", "targets");
+        int rank = o.positiveInt("rank");
+        double alpha = o.number("alpha");
+        return new SinewichConfig.Lora(rank, alpha, targets(o));
+    }
+
+    private static SinewichConfig.Awb awb(Obj o) {
+        o.allow("rank", "targets", "gain", "lowpass");
+        int rank = o.positiveInt("rank");
+        Set<LinearTarget> targets = targets(o);
+        double gain = o.number("gain");
+        SinewichConfig.Lowpass lowpass = null;
+        if (!o.isNullOrAbsent("lowpass")) {
+            Obj lp = o.object("lowpass");
+            lp.allow("size", "sigma");
+            int size = lp.positiveInt("size");
+            if (size % 2 == 0) {
+                throw fail(lp.path("size"), "an odd integer", size);
+            }
+            double sigma = lp.number("sigma");
+            if (!(sigma > 0)) {
+                throw fail(lp.path("sigma"), "a number > 0", sigma);
+            }
+            lowpass = new SinewichConfig.Lowpass(size, sigma);
+        }
+        return new SinewichConfig.Awb(rank, targets, gain, lowpass);
+    }
+
+    private static Set<LinearTarget> targets(Obj o) {
+        Set<LinearTarget> targets = EnumSet.noneOf(LinearTarget.class);
+        for (String t : o.strings("targets")) {
+            LinearTarget target = LinearTarget.fromJson(t);
+            if (target == null) {
+                throw fail(o.path("targets"), "names from qkv, proj, fc1, fc2", '"' + t + '"');
+            }
+            if (!targets.add(target)) {
+                throw fail(o.path("targets"), "each target once", '"' + t + "\" twice");
+            }
+        }
+        return Collections.unmodifiableSet(targets);
+    }
+
+    private static SinewichConfig.Decoder decoder(Obj o, int stages) {
+        o.allow("channels", "hidden");
+        List<Integer> channels = o.positiveInts("channels");
+        if (channels.size() != stages) {
+            throw fail(o.path("channels"), stages + " entries (one per stage)", channels.size());
+        }
+        return new SinewichConfig.Decoder(channels, o.positiveInt("hidden"));
+    }
+
+    private static List<SinewichConfig.Task> tasks(List<Obj> items) {
+        if (items.isEmpty()) {
+            throw fail("tasks", "at least one task", "an empty list");
+        }
+        List<SinewichConfig.Task> tasks = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (Obj o : items) {
+            o.allow("name", "kind", "outputs", "labels", "unit");
+            String name = name(o, "name");
+            if (!names.add(name)) {
+                throw fail(o.path("name"), "a unique task name", '"' + name + "\" again");
+            }
+            String kindName = o.string("kind");
+            TaskKind kind = TaskKind.fromJson(kindName);
+            if (kind == null) {
+                throw fail(o.path("kind"),
+                        "one of segmentation, depth, normals, saliency, edges", '"' + kindName + '"');
+            }
+            int outputs = o.positiveInt("outputs");
+            int fixed = kind.fixedOutputs();
+            if (fixed > 0 && outputs != fixed) {
+                throw fail(o.path("outputs"), fixed + " for kind " + kindName, outputs);
+            }
+            if (fixed < 0 && outputs < 2) {
+                throw fail(o.path("outputs"), "at least 2 for kind " + kindName, outputs);
+            }
+            List<String> labels = List.of();
+            if (o.has("labels")) {
+                if (kind != TaskKind.SEGMENTATION) {
+                    throw fail(o.path("labels"), "no labels for kind " + kindName, "labels");
+                }
+                labels = o.strings("labels");
+                if (labels.size() != outputs) {
+                    throw fail(o.path("labels"), outputs + " labels (= outputs)", labels.size());
+                }
+            }
+            String unit = null;
+            if (o.has("unit")) {
+                if (kind != TaskKind.DEPTH) {
+                    throw fail(o.path("unit"), "no unit for kind " + kindName, "unit");
+                }
+                unit = o.string("unit");
+            } else if (kind == TaskKind.DEPTH) {
+                unit = "m";
+            }
+            tasks.add(new SinewichConfig.Task(name, kind, outputs, labels, unit));
+        }
+        return List.copyOf(tasks);
+    }
+
+    private static String name(Obj o, String key) {
+        String value = o.string(key);
+        if (!NAME.matcher(value).matches()) {
+            throw fail(o.path(key), "a name matching [a-z0-9][a-z0-9._-]{0,62}", '"' + value + '"');
+        }
+        return value;
+    }
+
+    static BundleException fail(String path, String expected, Object found) {
+        String where = path.isEmpty() ? FILE : FILE + ": " + path;
+        return new BundleException(where + ": expected " + expected + ", found " + found);
+    }
+
+    /** A JSON object with its key path, for messages. */
+    private static final class Obj {
+        private final JsonNode node;
+        private final String prefix;
+
+        Obj(JsonNode node, String prefix) {
+            this.node = node;
+            this.prefix = prefix;
+        }
+
+        String path(String key) {
+            return prefix.isEmpty() ? key : prefix + "." + key;
+        }
+
+        void allow(String... keys) {
+            Set<String> allowed = Set.of(keys);
+            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+                String key = it.next();
+                if (!allowed.contains(key)) {
+                    throw new BundleException(FILE + ": " + path(key) + ": unknown key (allowed here: "
+                            + String.join(", ", keys) + ")");
+                }
+            }
+        }
+
+        boolean has(String key) {
+            return node.has(key);
+        }
+
+        boolean isNullOrAbsent(String key) {
+            return !node.has(key) || node.get(key).isNull();
+        }
+
+        JsonNode required(String key) {
+            JsonNode value = node.get(key);
+            if (value == null) {
+                throw new BundleException(FILE + ": " + path(key) + ": required key is missing");
+            }
+            return value;
+        }
+
+        String string(String key) {
+            JsonNode v = required(key);
+            if (!v.isTextual()) {
+                throw fail(path(key), "a string", v);
+            }
+            return v.textValue();
+        }
+
+        double number(String key) {
+            JsonNode v = required(key);
+            if (!v.isNumber() || !Double.isFinite(v.doubleValue())) {
+                throw fail(path(key), "a finite number", v);
+            }
+            return v.doubleValue();
+        }
+
+        int positiveInt(String key) {
+            JsonNode v = required(key);
+            if (!v.canConvertToExactIntegral() || !v.canConvertToInt() || v.intValue() < 1) {
+                throw fail(path(key), "an integer ≥ 1", v);
+            }
+            return v.intValue();
+        }
+
+        Obj object(String key) {
+            JsonNode v = required(key);
+            if (!v.isObject()) {
+                throw fail(path(key), "an object", v);
+            }
+            return new Obj(v, path(key));
+        }
+
+        List<Obj> array(String key) {
+            JsonNode v = required(key);
+            if (!v.isArray()) {
+                throw fail(path(key), "an array", v);
+            }
+            List<Obj> items = new ArrayList<>();
+            for (int i = 0; i < v.size(); i++) {
+                JsonNode item = v.get(i);
+                String itemPath = path(key) + "[" + i + "]";
+                if (!item.isObject()) {
+                    throw fail(itemPath, "an object", item);
+                }
+                items.add(new Obj(item, itemPath));
+            }
+            return items;
+        }
+
+        List<Integer> positiveInts(String key) {
+            JsonNode v = required(key);
+            List<Integer> values = new ArrayList<>();
+            if (v.isArray()) {
+                for (JsonNode item : v) {
+                    if (!item.canConvertToExactIntegral() || !item.canConvertToInt() || item.intValue() < 1) {
+                        throw fail(path(key), "an array of integers ≥ 1", v);
+                    }
+                    values.add(item.intValue());
+                }
+                return List.copyOf(values);
+            }
+            throw fail(path(key), "an array of integers ≥ 1", v);
+        }
+
+        List<Float> floats(String key, int count) {
+            JsonNode v = required(key);
+            if (!v.isArray() || v.size() != count) {
+                throw fail(path(key), "an array of " + count + " numbers", v);
+            }
+            List<Float> values = new ArrayList<>();
+            for (JsonNode item : v) {
+                if (!item.isNumber() || !Double.isFinite(item.doubleValue())) {
+                    throw fail(path(key), "an array of " + count + " finite numbers", v);
+                }
+                values.add(item.floatValue());
+            }
+            return List.copyOf(values);
+        }
+
+        List<String> strings(String key) {
+            JsonNode v = required(key);
+            if (!v.isArray()) {
+                throw fail(path(key), "an array of strings", v);
+            }
+            List<String> values = new ArrayList<>();
+            for (JsonNode item : v) {
+                if (!item.isTextual()) {
+                    throw fail(path(key), "an array of strings", v);
+                }
+                values.add(item.textValue());
+            }
+            return List.copyOf(values);
+        }
+    }
+}

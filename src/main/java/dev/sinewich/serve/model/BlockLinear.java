@@ -1,0 +1,92 @@
+package dev.sinewich.serve.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.core.Linear;
+import dev.sinewich.serve.bundle.LinearTarget;
+import dev.sinewich.serve.bundle.SinewichConfig;
+
+/**
+ * One linear of a Swin block: its base weight with the shared LoRA merged at load, its bias, and,
+ * in the last block of a stage, the resident fused Sine-AWB kernel M = B·W·A from which each
+ * task's weight is derived. Immutable and thread-safe.
+ */
+final class BlockLinear {
+
+    private final NDArray weight;
+    private final NDArray bias;
+    private final NDArray fused;
+    private final int stage;
+
+    private BlockLinear(NDArray weight, NDArray bias, NDArray fused, int stage) {
+        this.weight = weight;
+        this.bias = bias;
+        this.fused = fused;
+        this.stage = stage;
+    }
+
+    /**
+     * Loads a block linear, merging LoRA and fusing the AWB factors where the configuration says.
+     *
+     * @param reader the weight reader
+     * @param prefix the block prefix, e.g. {@code backbone.features.1.0.}
+     * @param target which linear
+     * @param stage the block's stage
+     * @param adapted whether this block carries the Sine-AWB branch (last block of the stage)
+     * @return the loaded linear, resident
+     */
+    static BlockLinear load(WeightReader reader, String prefix, LinearTarget target, int stage, boolean adapted) {
+        SinewichConfig config = reader.bundle().config();
+        String name = prefix + target.path();
+        NDManager resident = reader.resident();
+        NDArray weight;
+        NDArray fused = null;
+        try (NDManager load = resident.newSubManager()) {
+            weight = reader.read(name + ".weight", load);
+            SinewichConfig.Lora lora = config.lora();
+            if (lora != null && lora.targets().contains(target)) {
+                NDArray a = reader.read(name + ".lora_A", load);
+                NDArray b = reader.read(name + ".lora_B", load);
+                weight = b.matMul(a).mul((float) (lora.alpha() / lora.rank())).add(weight);
+            }
+            weight.attach(resident);
+            if (adapted && config.awb().targets().contains(target)) {
+                NDArray a = reader.read(name + ".awb_A", load);
+                NDArray w = reader.read(name + ".awb_W", load);
+                NDArray b = reader.read(name + ".awb_B", load);
+                fused = b.matMul(w).matMul(a);
+                fused.attach(resident);
+            }
+        }
+        NDArray bias = reader.resident(name + ".bias");
+        return new BlockLinear(weight, bias, fused, stage);
+    }
+
+    /** Returns whether this linear has a task-specific branch. */
+    boolean adapted() {
+        return fused != null;
+    }
+
+    /** Returns the resident base weight (LoRA merged). */
+    NDArray baseWeight() {
+        return weight;
+    }
+
+    /** Returns the resident fused kernel M, or {@code null} when not adapted. */
+    NDArray fusedKernel() {
+        return fused;
+    }
+
+    /**
+     * Applies the linear for a task: y = x·W_tᵀ + b.
+     *
+     * @param x (…, in) activations; the result and any task weight made on the way belong to its
+     *     manager
+     * @param task the task being run
+     * @return (…, out) activations
+     */
+    NDArray apply(NDArray x, TaskRuntime task) {
+        NDArray w = fused == null ? weight : task.taskWeight(this, stage, x.getManager());
+        return Linear.linear(x, w, bias).singletonOrThrow();
+    }
+}

@@ -1,0 +1,59 @@
+package dev.sinewich.serve.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.core.Linear;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The shared part of the HRNet-style decoder (SPEC §4.7): per-stage 1×1 projections, bilinear
+ * upsampling to stage 0's size, concatenation and the shared 1×1 fuse convolution. The per-task
+ * bias, batch norm and output convolution live in {@link TaskRuntime#head}. Immutable and
+ * thread-safe.
+ */
+final class Decoder {
+
+    private final List<NDArray> down;
+    private final NDArray fuse;
+
+    private Decoder(List<NDArray> down, NDArray fuse) {
+        this.down = down;
+        this.fuse = fuse;
+    }
+
+    /**
+     * Loads the decoder.
+     *
+     * @param reader the weight reader
+     * @return the decoder, resident
+     */
+    static Decoder load(WeightReader reader) {
+        List<NDArray> down = new ArrayList<>();
+        for (int s = 0; s < reader.bundle().config().stages(); s++) {
+            down.add(reader.residentMatrix("decoder.down." + s + ".weight"));
+        }
+        return new Decoder(List.copyOf(down), reader.residentMatrix("decoder.fuse.weight"));
+    }
+
+    /**
+     * Projects, upsamples, concatenates and fuses the stage features.
+     *
+     * @param features F_s channels-last (N, h_s, w_s, C_s)
+     * @return (N, h0, w0, hidden) = conv1×1(X, decoder.fuse), owned by the features' manager
+     */
+    NDArray fuse(List<NDArray> features) {
+        long h0 = features.get(0).getShape().get(1);
+        long w0 = features.get(0).getShape().get(2);
+        NDList parts = new NDList();
+        for (int s = 0; s < features.size(); s++) {
+            NDArray g = Linear.linear(features.get(s), down.get(s)).singletonOrThrow();
+            if (s > 0) {
+                g = TorchOps.bilinear(g.transpose(0, 3, 1, 2), h0, w0).transpose(0, 2, 3, 1);
+            }
+            parts.add(g);
+        }
+        return Linear.linear(NDArrays.concat(parts, -1), fuse).singletonOrThrow();
+    }
+}

@@ -1,0 +1,153 @@
+package dev.sinewich.serve.serving;
+
+import dev.sinewich.serve.bundle.Bundle;
+import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.model.SinewichModel;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import org.jboss.logging.Logger;
+
+/**
+ * Owns the served model: loads the configured bundle (or the one shipped in the jar) at start-up,
+ * failing start-up with the bundle's own error message when it is invalid, and frees it at
+ * shutdown. Thread-safe.
+ */
+@ApplicationScoped
+public class ModelService {
+
+    /** Classpath folder of the bundle shipped in the jar. */
+    static final String EMBEDDED = "default-model/";
+
+    private static final Logger LOG = Logger.getLogger(ModelService.class);
+
+    private final ServingConfig config;
+    private volatile SinewichModel model;
+
+    /**
+     * Creates the service.
+     *
+     * @param config the server settings
+     */
+    public ModelService(ServingConfig config) {
+        this.config = config;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        load();
+    }
+
+    void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) ShutdownEvent event) {
+        SinewichModel current = model;
+        model = null;
+        if (current != null) {
+            current.close();
+        }
+    }
+
+    private synchronized void load() {
+        if (model != null) {
+            return;
+        }
+        DjlSettings.apply(config.inference().threads());
+        long start = System.nanoTime();
+        Path path;
+        boolean embedded = config.model().path().isEmpty();
+        if (embedded) {
+            path = extractEmbedded();
+        } else {
+            path = Paths.get(config.model().path().get());
+        }
+        try (Bundle bundle = Bundle.open(path)) {
+            model = SinewichModel.load(bundle, SinewichModel.selectDevice(config.model().device()));
+        } finally {
+            if (embedded) {
+                deleteEmbeddedCopy(path);
+            }
+        }
+        SinewichConfig c = model.config();
+        LOG.infof("Loaded model %s version %s (%d tasks) from %s on %s in %d ms", c.name(), c.version(),
+                c.tasks().size(), embedded ? "the embedded default bundle" : path, model.device(),
+                (System.nanoTime() - start) / 1_000_000);
+        if (embedded) {
+            LOG.warn("Serving the embedded default bundle: it is a small UNTRAINED model with random weights, "
+                    + "for trying the API only. Set SINEWICH_MODEL_PATH to serve a trained bundle.");
+        }
+    }
+
+    /**
+     * Returns the served model.
+     *
+     * @return the model
+     * @throws IllegalStateException before start-up has loaded it or after shutdown
+     */
+    public SinewichModel model() {
+        SinewichModel current = model;
+        if (current == null) {
+            throw new IllegalStateException("the model is not loaded");
+        }
+        return current;
+    }
+
+    /**
+     * Returns the served model after checking that it is the one a request names.
+     *
+     * @param name the model name from the request
+     * @return the model
+     * @throws ModelNotFoundException when the name is not the served model's
+     */
+    public SinewichModel model(String name) {
+        SinewichModel current = model();
+        if (!current.config().name().equals(name)) {
+            throw new ModelNotFoundException("unknown model '" + name + "'; this server serves '"
+                    + current.config().name() + "'");
+        }
+        return current;
+    }
+
+    /**
+     * Tells whether the model is loaded and can serve.
+     *
+     * @return true once loaded
+     */
+    public boolean isReady() {
+        return model != null;
+    }
+
+    private static Path extractEmbedded() {
+        try {
+            Path dir = Files.createTempDirectory("sinewich-default-");
+            for (String file : new String[] {"sinewich.json", Bundle.WEIGHTS}) {
+                try (InputStream in = ModelService.class.getClassLoader().getResourceAsStream(EMBEDDED + file)) {
+                    if (in == null) {
+                        throw new IllegalStateException("the jar has no embedded bundle file " + EMBEDDED + file);
+                    }
+                    Files.copy(in, dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot extract the embedded default bundle", e);
+        }
+    }
+
+    private static void deleteEmbeddedCopy(Path dir) {
+        try {
+            Files.deleteIfExists(dir.resolve("sinewich.json"));
+            Files.deleteIfExists(dir.resolve(Bundle.WEIGHTS));
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            LOG.debugf("could not delete %s: %s", dir, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.sinewich.serve.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import dev.sinewich.serve.bundle.Bundle;
+import dev.sinewich.serve.bundle.SafetensorsFile;
+import dev.sinewich.serve.bundle.SinewichConfig;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Runs every conformance case made by {@code tools/reference/make_fixtures.py} (torchvision's own
+ * Swin plus the SPEC forward in PyTorch) and requires every output within 1e-4; labels are compared
+ * where the reference's top-2 probability margin exceeds 1e-4.
+ */
+class ConformanceTest {
+
+    static final Path ROOT = Paths.get("src/test/resources/conformance");
+    private static final float TOLERANCE = 1e-4f;
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "s2_lora_lowpass_clock",
+        "s3_nolora_omega_batch2",
+        "s4_mixed_downscale",
+        "s3_upscale_f16",
+        "s2_bf16_dotted",
+    })
+    void matchesTheReference(String name) {
+        Path dir = ROOT.resolve(name);
+        try (Bundle bundle = Bundle.open(dir.resolve("bundle"));
+                SinewichModel model = SinewichModel.load(bundle, Device.cpu());
+                SafetensorsFile io = SafetensorsFile.open(dir.resolve("io.safetensors"), "io.safetensors")) {
+            long[] shape = io.tensors().get("input").shape();
+            ImageBatch images = new ImageBatch((int) shape[0], (int) shape[2], (int) shape[3], io.readFloats("input"));
+            for (SinewichConfig.Task task : model.config().tasks()) {
+                String t = task.name();
+                assertArrayEquals(io.readFloats("debug/" + t + "/omega"), model.frequencies(t), 1e-6f, t + " omega");
+                Set<String> all = new LinkedHashSet<>(task.kind().outputNames());
+                List<OutputTensor> outputs = model.predict(images, t, all);
+                assertEquals(all.size(), outputs.size(), t);
+                for (OutputTensor out : outputs) {
+                    String key = t + "/" + out.name();
+                    SafetensorsFile.TensorInfo expected = io.tensors().get(key);
+                    assertNotNull(expected, key);
+                    assertArrayEquals(expected.shape(), out.shape(), key + " shape");
+                    if (out.ints() != null) {
+                        assertLabels(key, io.readLongs(key), out.ints(), io.readFloats(t + "/margin"));
+                    } else {
+                        assertClose(key, io.readFloats(key), out.floats());
+                    }
+                }
+            }
+        }
+    }
+
+    static void assertClose(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what + " length");
+        float worst = 0;
+        int at = -1;
+        for (int i = 0; i < expected.length; i++) {
+            float d = Math.abs(expected[i] - actual[i]);
+            if (!(d <= worst)) {
+                worst = d;
+                at = i;
+            }
+        }
+        float w = worst;
+        int i = at;
+        assertTrue(worst <= TOLERANCE, () -> what + ": max |diff| " + w + " at " + i + " (expected "
+                + expected[i] + ", found " + actual[i] + ")");
+    }
+
+    private static void assertLabels(String what, long[] expected, int[] actual, float[] margin) {
+        assertEquals(expected.length, actual.length, what + " length");
+        int compared = 0;
+        for (int i = 0; i < expected.length; i++) {
+            if (margin[i] > TOLERANCE) {
+                compared++;
+                assertEquals(expected[i], actual[i], what + " at " + i + " (margin " + margin[i] + ")");
+            }
+        }
+        assertTrue(compared > expected.length / 2, what + ": too few confident pixels to compare");
+    }
+}
