@@ -19,8 +19,9 @@ import java.util.Set;
  * the forward pass of SPEC §4 for a batch of images and one task.
  *
  * <p>Thread-safe: concurrent {@link #predict} calls share the resident weights read-only and each
- * owns its intermediates in a per-call manager that is closed before returning. Close the model to
- * free its native memory.
+ * owns its intermediates in a per-call manager that is closed before returning. The resident
+ * manager is capped after load, so an operation that would leave a per-request array in it fails
+ * instead of leaking. Close the model to free its native memory.
  */
 public final class SinewichModel implements AutoCloseable {
 
@@ -64,6 +65,9 @@ public final class SinewichModel implements AutoCloseable {
             for (SinewichConfig.Task task : config.tasks()) {
                 tasks.put(task.name(), TaskRuntime.load(reader, task, kernels));
             }
+            // from here on nothing may be attached to the resident manager: an operation that would
+            // leave a result there (a per-request leak) fails loudly instead
+            resident.cap();
             return new SinewichModel(config, resident, backbone, decoder, Map.copyOf(tasks));
         } catch (RuntimeException e) {
             resident.close();
@@ -139,7 +143,7 @@ public final class SinewichModel implements AutoCloseable {
         Set<String> wanted = resolveOutputs(runtime.spec(), outputs);
         float[] prepared = resampler.prepare(images);
         TorchOps.disableGradOnThisThread();
-        try (NDManager scope = resident.newSubManager()) {
+        try (NDManager scope = NDManager.newBaseManager(resident.getDevice(), TorchOps.ENGINE)) {
             NDArray x = scope.create(prepared,
                     new Shape(images.count(), 3, config.input().height(), config.input().width()));
             List<NDArray> features = backbone.features(x, runtime);
@@ -169,6 +173,11 @@ public final class SinewichModel implements AutoCloseable {
             }
         }
         return requested;
+    }
+
+    /** Returns the manager that owns the resident weights (capped after load). */
+    NDManager residentManager() {
+        return resident;
     }
 
     @Override

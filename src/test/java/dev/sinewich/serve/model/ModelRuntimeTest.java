@@ -1,0 +1,102 @@
+package dev.sinewich.serve.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import dev.sinewich.serve.bundle.Bundle;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Runtime properties of a loaded model beyond numerics: ownership, thread-safety, batching, errors. */
+class ModelRuntimeTest {
+
+    private static SinewichModel model;
+
+    @BeforeAll
+    static void load() {
+        try (Bundle bundle = Bundle.open(ConformanceTest.ROOT.resolve("s2_lora_lowpass_clock/bundle"))) {
+            model = SinewichModel.load(bundle, Device.cpu());
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    private static ImageBatch randomImages(int n, int h, int w, long seed) {
+        Random r = new Random(seed);
+        float[] p = new float[n * 3 * h * w];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = r.nextFloat();
+        }
+        return new ImageBatch(n, h, w, p);
+    }
+
+    @Test
+    void residentManagerRefusesNewArraysAfterLoad() {
+        assertThrows(IllegalStateException.class, () -> model.residentManager().create(1f));
+        model.predict(randomImages(1, 32, 32, 1), "depth", Set.of());
+    }
+
+    @Test
+    void concurrentCallsGiveTheSameResultsAsSequentialOnes() throws Exception {
+        List<ImageBatch> inputs = new ArrayList<>();
+        List<float[]> sequential = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            inputs.add(randomImages(1, 17 + i, 29 - i, i));
+            sequential.add(model.predict(inputs.get(i), "saliency", Set.of()).get(0).floats());
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        try {
+            List<Future<float[]>> futures = new ArrayList<>();
+            for (ImageBatch in : inputs) {
+                futures.add(pool.submit(() -> model.predict(in, "saliency", Set.of()).get(0).floats()));
+            }
+            for (int i = 0; i < inputs.size(); i++) {
+                assertArrayEquals(sequential.get(i), futures.get(i).get(), 1e-6f, "image " + i);
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void aBatchEqualsItsImagesRunOneByOne() {
+        ImageBatch batch = randomImages(3, 20, 24, 7);
+        int plane = 3 * 20 * 24;
+        float[] together = model.predict(batch, "normals", Set.of()).get(0).floats();
+        int out = 3 * 20 * 24;
+        for (int i = 0; i < 3; i++) {
+            float[] one = new float[plane];
+            System.arraycopy(batch.pixels(), i * plane, one, 0, plane);
+            float[] alone = model.predict(new ImageBatch(1, 20, 24, one), "normals", Set.of()).get(0).floats();
+            for (int j = 0; j < out; j++) {
+                assertEquals(alone[j], together[i * out + j], 1e-5f, "image " + i + " element " + j);
+            }
+        }
+    }
+
+    @Test
+    void unknownTasksAndOutputsAreCallerErrors() {
+        ImageBatch img = randomImages(1, 8, 8, 3);
+        InvalidInputException task = assertThrows(InvalidInputException.class,
+                () -> model.predict(img, "sky", Set.of()));
+        assertTrue(task.getMessage().contains("semseg"), task.getMessage());
+        InvalidInputException output = assertThrows(InvalidInputException.class,
+                () -> model.predict(img, "depth", Set.of("labels")));
+        assertTrue(output.getMessage().contains("depth"), output.getMessage());
+        assertThrows(InvalidInputException.class, () -> new ImageBatch(1, 8, 8, new float[10]));
+    }
+}
