@@ -1,10 +1,14 @@
 package dev.sinewich.serve.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.core.Linear;
 import dev.sinewich.serve.bundle.LinearTarget;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import java.util.List;
 
 /**
  * One linear of a Swin block: its base weight with the shared LoRA merged at load, its bias, and,
@@ -62,6 +66,11 @@ final class BlockLinear {
         return new BlockLinear(weight, bias, fused, stage);
     }
 
+    /** Returns the stage this linear belongs to. */
+    int stage() {
+        return stage;
+    }
+
     /** Returns whether this linear has a task-specific branch. */
     boolean adapted() {
         return fused != null;
@@ -78,15 +87,29 @@ final class BlockLinear {
     }
 
     /**
-     * Applies the linear for a task: y = x·W_tᵀ + b.
+     * Applies the linear, y = x·W_tᵀ + b, each row group with its own task's weight. The rows of x
+     * along axis 0 are image-major (a multiple of the pass's rows), so a task's rows are one slice.
      *
-     * @param x (…, in) activations; the result and any task weight made on the way belong to its
+     * @param x (R·k, …, in) activations; the result and anything made on the way belong to its
      *     manager
-     * @param task the task being run
-     * @return (…, out) activations
+     * @param rows the tasks of the pass's rows
+     * @return (R·k, …, out) activations
      */
-    NDArray apply(NDArray x, TaskRuntime task) {
-        NDArray w = fused == null ? weight : task.taskWeight(this, stage, x.getManager());
-        return Linear.linear(x, w, bias).singletonOrThrow();
+    NDArray apply(NDArray x, RowTasks rows) {
+        if (fused == null) {
+            return Linear.linear(x, weight, bias).singletonOrThrow();
+        }
+        NDManager scope = x.getManager();
+        List<RowTasks.Segment> segments = rows.segments();
+        if (segments.size() == 1) {
+            return Linear.linear(x, segments.get(0).weights().weight(this, scope), bias).singletonOrThrow();
+        }
+        long perRow = x.getShape().get(0) / rows.rowCount();
+        NDList parts = new NDList(segments.size());
+        for (RowTasks.Segment segment : segments) {
+            NDArray slice = x.get(new NDIndex("{}:{}", segment.start() * perRow, segment.end() * perRow));
+            parts.add(Linear.linear(slice, segment.weights().weight(this, scope), bias).singletonOrThrow());
+        }
+        return NDArrays.concat(parts, 0);
     }
 }

@@ -8,7 +8,11 @@ import ai.djl.ndarray.types.Shape;
 import dev.sinewich.serve.bundle.Bundle;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.bundle.TaskKind;
+import ai.djl.ndarray.index.NDIndex;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,10 +34,11 @@ public final class SinewichModel implements AutoCloseable {
     private final InputResampler resampler;
     private final SwinBackbone backbone;
     private final Decoder decoder;
-    private final Map<String, TaskRuntime> tasks;
+    private final KernelPolicy kernels;
+    private volatile Map<String, TaskRuntime> tasks;
 
     private SinewichModel(SinewichConfig config, NDManager resident, SwinBackbone backbone, Decoder decoder,
-            Map<String, TaskRuntime> tasks) {
+            Map<String, TaskRuntime> tasks, KernelPolicy kernels) {
         this.config = config;
         this.resident = resident;
         this.resampler = new InputResampler(config.input().height(), config.input().width(),
@@ -41,6 +46,7 @@ public final class SinewichModel implements AutoCloseable {
         this.backbone = backbone;
         this.decoder = decoder;
         this.tasks = tasks;
+        this.kernels = kernels;
     }
 
     /**
@@ -68,7 +74,8 @@ public final class SinewichModel implements AutoCloseable {
             // from here on nothing may be attached to the resident manager: an operation that would
             // leave a result there (a per-request leak) fails loudly instead
             resident.cap();
-            return new SinewichModel(config, resident, backbone, decoder, Map.copyOf(tasks));
+            return new SinewichModel(config, resident, backbone, decoder, Collections.unmodifiableMap(tasks),
+                    new OnTheFlyKernels());
         } catch (RuntimeException e) {
             resident.close();
             throw e;
@@ -125,7 +132,16 @@ public final class SinewichModel implements AutoCloseable {
      * @throws InvalidInputException for an unknown task
      */
     public float[] frequencies(String task) {
-        return runtime(task).frequencies();
+        return runtime(tasks, task).frequencies();
+    }
+
+    /**
+     * Returns the task-kernel policy's counters.
+     *
+     * @return a snapshot
+     */
+    public KernelStats kernelStats() {
+        return kernels.stats();
     }
 
     /**
@@ -139,40 +155,126 @@ public final class SinewichModel implements AutoCloseable {
      * @throws InvalidInputException for an unknown task or output name
      */
     public List<OutputTensor> predict(ImageBatch images, String task, Set<String> outputs) {
-        TaskRuntime runtime = runtime(task);
-        Set<String> wanted = resolveOutputs(runtime.spec(), outputs);
-        float[] prepared = resampler.prepare(images);
-        TorchOps.disableGradOnThisThread();
-        try (NDManager scope = NDManager.newBaseManager(resident.getDevice(), TorchOps.ENGINE)) {
-            NDArray x = scope.create(prepared,
-                    new Shape(images.count(), 3, config.input().height(), config.input().width()));
-            List<NDArray> features = backbone.features(x, runtime);
-            NDArray logits = runtime.head(decoder.fuse(features));
-            return OutputMaker.make(runtime.spec().kind(), logits, images.height(), images.width(), wanted);
+        return predictBatch(List.of(ForwardItem.of(images, task, outputs))).get(0).get(task);
+    }
+
+    /**
+     * Checks that an item names only known tasks and outputs, without running anything.
+     *
+     * @param item the item
+     * @throws InvalidInputException naming the unknown task or output
+     */
+    public void validate(ForwardItem item) {
+        Map<String, TaskRuntime> current = tasks;
+        for (String t : item.tasks()) {
+            runtime(current, t);
+        }
+        for (String name : item.outputs()) {
+            boolean known = item.tasks().stream()
+                    .anyMatch(t -> runtime(current, t).spec().kind().outputNames().contains(name));
+            if (!known) {
+                throw new InvalidInputException("no task of this request has an output '" + name + "'; "
+                        + item.tasks().stream().map(t -> t + " has " + String.join(", ",
+                                runtime(current, t).spec().kind().outputNames())).toList());
+            }
         }
     }
 
-    private TaskRuntime runtime(String task) {
-        TaskRuntime runtime = task == null ? null : tasks.get(task);
+    /**
+     * Runs one forward pass for several items, of any tasks and image sizes. Everything before the
+     * first task-specific block runs once per image; each adapted linear applies each task's
+     * weight to that task's rows; heads run per task. Results equal separate calls.
+     *
+     * @param items the items
+     * @return for each item, its outputs by task name (in the item's task order), batch first
+     * @throws InvalidInputException for an unknown task or output name
+     */
+    public List<Map<String, List<OutputTensor>>> predictBatch(List<ForwardItem> items) {
+        Map<String, TaskRuntime> current = tasks;
+        items.forEach(this::validate);
+        BatchLayout layout = BatchLayout.of(items);
+        float[] input = stackInputs(items, layout);
+        TorchOps.disableGradOnThisThread();
+        List<TaskWeights> leases = new ArrayList<>();
+        try (NDManager scope = NDManager.newBaseManager(resident.getDevice(), TorchOps.ENGINE)) {
+            List<RowTasks.Segment> segments = new ArrayList<>();
+            for (Map.Entry<String, int[]> e : layout.segments().entrySet()) {
+                TaskRuntime task = runtime(current, e.getKey());
+                TaskWeights lease = kernels.lease(task);
+                leases.add(lease);
+                segments.add(new RowTasks.Segment(task, lease, e.getValue()[0], e.getValue()[1]));
+            }
+            RowTasks rows = new RowTasks(segments);
+            int images = input.length / (3 * config.input().height() * config.input().width());
+            NDArray x = scope.create(input, new Shape(images, 3, config.input().height(), config.input().width()));
+            long[] expansion = layout.expansion();
+            List<NDArray> features = backbone.features(x, rows, expansion == null ? null : scope.create(expansion));
+            NDArray fused = decoder.fuse(features);
+            List<Map<String, List<OutputTensor>>> results = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                results.add(new LinkedHashMap<>());
+            }
+            for (RowTasks.Segment segment : segments) {
+                NDArray logits = segment.task().head(fused.get(new NDIndex("{}:{}", segment.start(), segment.end())));
+                for (BatchLayout.Slot slot : layout.slots()) {
+                    if (!slot.task().equals(segment.task().name())) {
+                        continue;
+                    }
+                    ForwardItem item = items.get(slot.item());
+                    int from = slot.firstRow() - segment.start();
+                    NDArray mine = logits.get(new NDIndex("{}:{}", from, from + item.images().count()));
+                    results.get(slot.item()).put(slot.task(), OutputMaker.make(segment.task().spec().kind(), mine,
+                            item.images().height(), item.images().width(),
+                            resolveOutputs(segment.task().spec(), item.outputs())));
+                }
+            }
+            for (int i = 0; i < items.size(); i++) {
+                Map<String, List<OutputTensor>> ordered = new LinkedHashMap<>();
+                for (String t : items.get(i).tasks()) {
+                    ordered.put(t, results.get(i).get(t));
+                }
+                results.set(i, ordered);
+            }
+            return results;
+        } finally {
+            leases.forEach(TaskWeights::close);
+        }
+    }
+
+    private float[] stackInputs(List<ForwardItem> items, BatchLayout layout) {
+        int plane = 3 * config.input().height() * config.input().width();
+        int images = items.stream().mapToInt(i -> i.images().count()).sum();
+        float[] input = new float[images * plane];
+        int offset = 0;
+        for (int i : layout.inputOrder()) {
+            float[] prepared = resampler.prepare(items.get(i).images());
+            System.arraycopy(prepared, 0, input, offset, prepared.length);
+            offset += prepared.length;
+        }
+        return input;
+    }
+
+    private TaskRuntime runtime(Map<String, TaskRuntime> current, String task) {
+        TaskRuntime runtime = task == null ? null : current.get(task);
         if (runtime == null) {
             throw new InvalidInputException("unknown task '" + task + "'; this model serves "
-                    + String.join(", ", config.tasks().stream().map(SinewichConfig.Task::name).toList()));
+                    + String.join(", ", current.keySet()));
         }
         return runtime;
     }
 
     private static Set<String> resolveOutputs(SinewichConfig.Task task, Set<String> requested) {
         TaskKind kind = task.kind();
-        if (requested == null || requested.isEmpty()) {
-            return kind == TaskKind.SEGMENTATION ? Set.of("labels") : Set.of(kind.outputNames().get(0));
-        }
-        for (String name : requested) {
-            if (!kind.outputNames().contains(name)) {
-                throw new InvalidInputException("task '" + task.name() + "' (" + kind.jsonName()
-                        + ") has no output '" + name + "'; it has " + String.join(", ", kind.outputNames()));
+        Set<String> mine = new LinkedHashSet<>();
+        for (String name : kind.outputNames()) {
+            if (requested.contains(name)) {
+                mine.add(name);
             }
         }
-        return requested;
+        if (mine.isEmpty()) {
+            mine.add(kind.outputNames().get(0));
+        }
+        return mine;
     }
 
     /** Returns the manager that owns the resident weights (capped after load). */
@@ -182,6 +284,7 @@ public final class SinewichModel implements AutoCloseable {
 
     @Override
     public void close() {
+        kernels.close();
         resident.close();
     }
 }

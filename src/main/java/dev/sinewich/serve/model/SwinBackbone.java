@@ -1,6 +1,7 @@
 package dev.sinewich.serve.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.LayerNorm;
@@ -9,8 +10,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The frozen Swin backbone, {@code SwinTransformer.features} of torchvision with the task's weights
- * in the adapted linears (SPEC §4.6). Built for the model's fixed input size. Immutable and
+ * The frozen Swin backbone, {@code SwinTransformer.features} of torchvision with each row's task
+ * weights in the adapted linears (SPEC §4.6). Built for the model's fixed input size. Immutable and
  * thread-safe.
  */
 final class SwinBackbone {
@@ -23,9 +24,10 @@ final class SwinBackbone {
     private final NDArray patchNormBias;
     private final List<List<SwinBlock>> stages;
     private final List<PatchMerging> merges;
+    private final int firstAdaptedBlock;
 
-    private SwinBackbone(SinewichConfig.Backbone bb, NDArray[] patch, List<List<SwinBlock>> stages,
-            List<PatchMerging> merges) {
+    private SwinBackbone(SinewichConfig.Backbone bb, boolean awbTargets, NDArray[] patch,
+            List<List<SwinBlock>> stages, List<PatchMerging> merges) {
         this.patchSize = bb.patchSize();
         this.embedDim = bb.embedDim();
         this.patchWeight = patch[0];
@@ -34,6 +36,8 @@ final class SwinBackbone {
         this.patchNormBias = patch[3];
         this.stages = stages;
         this.merges = merges;
+        // the last block of stage 0 is the first with a task-specific linear, unless there are none
+        this.firstAdaptedBlock = awbTargets ? bb.depths().get(0) - 1 : -1;
     }
 
     /**
@@ -67,25 +71,34 @@ final class SwinBackbone {
                 width /= 2;
             }
         }
-        return new SwinBackbone(bb, patch, List.copyOf(stages), List.copyOf(merges));
+        return new SwinBackbone(bb, !config.awb().targets().isEmpty(), patch, List.copyOf(stages),
+                List.copyOf(merges));
     }
 
     /**
-     * Runs the backbone for one task.
+     * Runs the backbone. Everything before the first task-specific block runs once per image;
+     * there the images are expanded to the pass's rows (one per image and task) when they differ.
      *
      * @param input (N, 3, H, W) normalised images
-     * @param task the task whose weights the adapted linears use
-     * @return F_s for every stage, channels-last (N, h_s, w_s, C_s), owned by input's manager
+     * @param rows the tasks of the pass's rows
+     * @param expansion for each row its image index (int64), or {@code null} when rows are images
+     * @return F_s for every stage, channels-last (R, h_s, w_s, C_s), owned by input's manager
      */
-    List<NDArray> features(NDArray input, TaskRuntime task) {
+    List<NDArray> features(NDArray input, RowTasks rows, NDArray expansion) {
         NDArray x = Conv2d.conv2d(input, patchWeight, patchBias, new Shape(patchSize, patchSize))
                 .singletonOrThrow().transpose(0, 2, 3, 1);
         x = LayerNorm.layerNorm(x, new Shape(embedDim), patchNormWeight, patchNormBias, 1e-5f).singletonOrThrow();
         List<NDArray> features = new ArrayList<>();
+        int index = 0;
         for (int s = 0; s < stages.size(); s++) {
             for (SwinBlock block : stages.get(s)) {
+                if (index++ == firstAdaptedBlock && expansion != null) {
+                    NDArray expanded = x.get(new NDIndex("{}", expansion));
+                    x.close();
+                    x = expanded;
+                }
                 // a block's input is never a stage output (those are merged first), so free it now
-                NDArray next = block.forward(x, task);
+                NDArray next = block.forward(x, rows);
                 x.close();
                 x = next;
             }
@@ -93,6 +106,9 @@ final class SwinBackbone {
             if (s < merges.size()) {
                 x = merges.get(s).forward(x);
             }
+        }
+        if (firstAdaptedBlock < 0 && expansion != null) {
+            features.replaceAll(f -> f.get(new NDIndex("{}", expansion)));
         }
         return features;
     }

@@ -128,17 +128,17 @@ final class SwinBlock {
      * Runs the block. Intermediates live in a scope closed before returning.
      *
      * @param x (N, h, w, C) activations
-     * @param task the task being run
+     * @param rows the tasks of the pass's rows
      * @return (N, h, w, C) activations, owned by x's manager
      */
-    NDArray forward(NDArray x, TaskRuntime task) {
+    NDArray forward(NDArray x, RowTasks rows) {
         NDManager owner = x.getManager();
         try (NDManager local = owner.newSubManager()) {
             x.tempAttach(local);
             NDArray y = layerNorm(x, norm1Weight, norm1Bias);
-            NDArray afterAttention = x.add(attention(y, task));
+            NDArray afterAttention = x.add(attention(y, rows));
             NDArray z = layerNorm(afterAttention, norm2Weight, norm2Bias);
-            z = fc2.apply(Activation.gelu(fc1.apply(z, task)), task);
+            z = fc2.apply(Activation.gelu(fc1.apply(z, rows)), rows);
             NDArray out = afterAttention.add(z);
             out.attach(owner);
             return out;
@@ -149,7 +149,7 @@ final class SwinBlock {
         return LayerNorm.layerNorm(x, new Shape(channels), weight, bias, EPS).singletonOrThrow();
     }
 
-    private NDArray attention(NDArray y, TaskRuntime task) {
+    private NDArray attention(NDArray y, RowTasks rows) {
         long n = y.getShape().get(0);
         int tokens = plan.tokens();
         int windows = plan.windows();
@@ -160,7 +160,7 @@ final class SwinBlock {
             flat = NDArrays.concat(new NDList(flat, y.getManager().zeros(new Shape(n, 1, channels))), 1);
         }
         NDArray windowed = TorchOps.takeAxis1(flat, gather).reshape(batchWindows, tokens, channels);
-        NDArray qkvOut = qkv.apply(windowed, task)
+        NDArray qkvOut = qkv.apply(windowed, rows)
                 .reshape(batchWindows, tokens, 3, heads, headDim)
                 .transpose(2, 0, 3, 1, 4);
         NDArray q = qkvOut.get(0).mul((float) Math.pow(headDim, -0.5));
@@ -175,7 +175,7 @@ final class SwinBlock {
         }
         NDArray context = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3)
                 .reshape(batchWindows, tokens, channels);
-        NDArray out = proj.apply(context, task).reshape(n, batchWindows / n * tokens, channels);
+        NDArray out = proj.apply(context, rows).reshape(n, batchWindows / n * tokens, channels);
         return TorchOps.takeAxis1(out, scatter).reshape(n, height, width, channels);
     }
 

@@ -74,15 +74,19 @@ final class TaskRuntime {
     }
 
     /**
-     * Derives this task's weight of an adapted linear.
+     * Derives this task's weight of an adapted linear, W_t = W + gain · lowpass(sin(ω_t,s · M)).
      *
      * @param linear the adapted linear
-     * @param stage its stage
-     * @param scope the owner of the result
+     * @param scope the owner of the result and its intermediates
      * @return W_t, owned by scope
      */
-    NDArray taskWeight(BlockLinear linear, int stage, NDManager scope) {
-        return kernels.taskWeight(linear.baseWeight(), linear.fusedKernel(), omega[stage], scope);
+    NDArray deriveWeight(BlockLinear linear, NDManager scope) {
+        return kernels.taskWeight(linear.baseWeight(), linear.fusedKernel(), omega[linear.stage()], scope);
+    }
+
+    /** Returns the task name. */
+    String name() {
+        return spec.name();
     }
 
     /**

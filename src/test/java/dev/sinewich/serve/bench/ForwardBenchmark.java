@@ -128,7 +128,6 @@ public final class ForwardBenchmark {
             throws ReflectiveOperationException {
         Object backbone = read(model, "backbone");
         Object resampler = read(model, "resampler");
-        NDManager resident = (NDManager) read(model, "resident");
         Object runtime = ((Map<?, ?>) read(model, "tasks")).get(task);
         if (runtime == null) {
             throw new IllegalArgumentException("unknown task " + task);
@@ -141,7 +140,7 @@ public final class ForwardBenchmark {
         SinewichConfig.Input input = model.config().input();
         Shape shape = new Shape(images.count(), 3, input.height(), input.width());
         return () -> {
-            try (NDManager scope = resident.newSubManager()) {
+            try (NDManager scope = NDManager.newBaseManager(model.device(), "PyTorch")) {
                 features.invoke(backbone, scope.create(prepared, shape), runtime);
             } catch (IllegalAccessException e) {
                 throw new IllegalStateException(e);
