@@ -66,6 +66,16 @@ final class BlockLinear {
         return new BlockLinear(weight, bias, fused, stage);
     }
 
+    /** Returns the bytes of the base weight and bias. */
+    long baseBytes() {
+        return Memory.bytes(weight, bias);
+    }
+
+    /** Returns the bytes of the fused kernel (0 when not adapted). */
+    long fusedBytes() {
+        return Memory.bytes(fused);
+    }
+
     /** Returns the stage this linear belongs to. */
     int stage() {
         return stage;

@@ -37,6 +37,11 @@ final class Decoder {
         return new Decoder(List.copyOf(down), reader.residentMatrix("decoder.fuse.weight"));
     }
 
+    /** Returns the bytes the decoder keeps. */
+    long bytes() {
+        return Memory.bytes(down.toArray(new NDArray[0])) + Memory.bytes(fuse);
+    }
+
     /**
      * Projects, upsamples, concatenates and fuses the stage features.
      *

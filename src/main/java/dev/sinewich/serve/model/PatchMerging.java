@@ -39,6 +39,11 @@ final class PatchMerging {
                 reader.resident(p + "reduction.weight"));
     }
 
+    /** Returns the bytes the merging keeps. */
+    long bytes() {
+        return Memory.bytes(normWeight, normBias, reduction);
+    }
+
     /**
      * Merges 2×2 neighbourhoods.
      *

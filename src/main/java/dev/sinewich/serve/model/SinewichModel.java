@@ -57,6 +57,20 @@ public final class SinewichModel implements AutoCloseable {
      * @return the model
      */
     public static SinewichModel load(Bundle bundle, Device device) {
+        return load(bundle, device, KernelSettings.ON_THE_FLY);
+    }
+
+    /**
+     * Loads a validated bundle onto a device with a task-kernel policy. The bundle may be closed
+     * afterwards.
+     *
+     * @param bundle the bundle
+     * @param device where the weights live and the forward runs
+     * @param kernelSettings how per-task weights are provided
+     * @return the model
+     * @throws IllegalArgumentException when a pinned or preloaded task is not in the bundle
+     */
+    public static SinewichModel load(Bundle bundle, Device device, KernelSettings kernelSettings) {
         TorchOps.disableGradOnThisThread();
         NDManager resident = NDManager.newBaseManager(device, TorchOps.ENGINE);
         try {
@@ -74,12 +88,39 @@ public final class SinewichModel implements AutoCloseable {
             // from here on nothing may be attached to the resident manager: an operation that would
             // leave a result there (a per-request leak) fails loudly instead
             resident.cap();
-            return new SinewichModel(config, resident, backbone, decoder, Collections.unmodifiableMap(tasks),
-                    new OnTheFlyKernels());
+            KernelPolicy policy = policyFor(kernelSettings, device, backbone.adaptedLinears(), tasks);
+            return new SinewichModel(config, resident, backbone, decoder, Collections.unmodifiableMap(tasks), policy);
         } catch (RuntimeException e) {
             resident.close();
             throw e;
         }
+    }
+
+    private static KernelPolicy policyFor(KernelSettings settings, Device device, List<BlockLinear> adapted,
+            Map<String, TaskRuntime> tasks) {
+        for (String t : settings.pinned()) {
+            if (!tasks.containsKey(t)) {
+                throw new IllegalArgumentException("pinned task '" + t + "' is not in the bundle");
+            }
+        }
+        String policy = settings.policy();
+        if (policy.equals("auto")) {
+            boolean fits = settings.budgetBytes() >= CachedKernels.bytesPerTask(adapted);
+            policy = device.isGpu() || !fits ? OnTheFlyKernels.NAME : CachedKernels.NAME;
+        }
+        if (policy.equals(OnTheFlyKernels.NAME)) {
+            return new OnTheFlyKernels();
+        }
+        CachedKernels cache = new CachedKernels(device, adapted, settings.budgetBytes(), settings.pinned());
+        for (String t : settings.preload()) {
+            TaskRuntime task = tasks.get(t);
+            if (task == null) {
+                cache.close();
+                throw new IllegalArgumentException("preloaded task '" + t + "' is not in the bundle");
+            }
+            cache.preload(task);
+        }
+        return cache;
     }
 
     /**
@@ -133,6 +174,20 @@ public final class SinewichModel implements AutoCloseable {
      */
     public float[] frequencies(String task) {
         return runtime(tasks, task).frequencies();
+    }
+
+    /**
+     * Returns the bytes the model keeps resident, by part.
+     *
+     * @return a snapshot
+     */
+    public ResidentMemory memory() {
+        List<BlockLinear> adapted = backbone.adaptedLinears();
+        long fused = adapted.stream().mapToLong(BlockLinear::fusedBytes).sum();
+        Map<String, Long> heads = new LinkedHashMap<>();
+        tasks.forEach((name, task) -> heads.put(name, task.bytes()));
+        return new ResidentMemory(backbone.baseBytes(), fused, decoder.bytes(), Collections.unmodifiableMap(heads),
+                CachedKernels.bytesPerTask(adapted), kernels.stats().residentBytes());
     }
 
     /**

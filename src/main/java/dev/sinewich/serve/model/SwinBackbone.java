@@ -75,6 +75,31 @@ final class SwinBackbone {
                 List.copyOf(merges));
     }
 
+    /** Returns the bytes of the backbone, fused kernels excluded. */
+    long baseBytes() {
+        long bytes = Memory.bytes(patchWeight, patchBias, patchNormWeight, patchNormBias);
+        for (List<SwinBlock> stage : stages) {
+            for (SwinBlock block : stage) {
+                bytes += block.baseBytes();
+            }
+        }
+        for (PatchMerging merge : merges) {
+            bytes += merge.bytes();
+        }
+        return bytes;
+    }
+
+    /** Returns every linear with a task-specific branch, in network order. */
+    List<BlockLinear> adaptedLinears() {
+        List<BlockLinear> adapted = new ArrayList<>();
+        for (List<SwinBlock> stage : stages) {
+            for (SwinBlock block : stage) {
+                block.linears().stream().filter(BlockLinear::adapted).forEach(adapted::add);
+            }
+        }
+        return adapted;
+    }
+
     /**
      * Runs the backbone. Everything before the first task-specific block runs once per image;
      * there the images are expanded to the pass's rows (one per image and task) when they differ.

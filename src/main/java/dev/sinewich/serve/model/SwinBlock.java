@@ -9,6 +9,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
 import dev.sinewich.serve.bundle.LinearTarget;
 import dev.sinewich.serve.bundle.TensorCatalog;
+import java.util.List;
 
 /**
  * One torchvision Swin v1 block (SPEC §4.6): x + attn(norm1(x)), then + mlp(norm2(x)), with window
@@ -122,6 +123,20 @@ final class SwinBlock {
             }
         }
         return resident.create(combined, new Shape(windows, heads, tokens, tokens));
+    }
+
+    /** Returns the bytes of everything the block keeps but the fused kernels. */
+    long baseBytes() {
+        long bytes = Memory.bytes(norm1Weight, norm1Bias, norm2Weight, norm2Bias, attentionBias, gather, scatter);
+        for (BlockLinear linear : linears()) {
+            bytes += linear.baseBytes();
+        }
+        return bytes;
+    }
+
+    /** Returns the block's four linears. */
+    List<BlockLinear> linears() {
+        return List.of(qkv, proj, fc1, fc2);
     }
 
     /**

@@ -84,6 +84,11 @@ final class TaskRuntime {
         return kernels.taskWeight(linear.baseWeight(), linear.fusedKernel(), omega[linear.stage()], scope);
     }
 
+    /** Returns the bytes of the task's head and frequencies. */
+    long bytes() {
+        return Memory.bytes(scale, shift, outWeight, outBias) + (long) omega.length * Float.BYTES;
+    }
+
     /** Returns the task name. */
     String name() {
         return spec.name();
