@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -23,7 +22,7 @@ import java.util.zip.ZipInputStream;
  * index. Values are checked to be finite when they are read. Not thread-safe; close it after
  * loading to release the file (and the temporary copy of a zip bundle).
  */
-public final class Bundle implements AutoCloseable {
+public final class Bundle implements TensorSource, AutoCloseable {
 
     /** The tensor file inside a bundle. */
     public static final String WEIGHTS = "model.safetensors";
@@ -97,22 +96,7 @@ public final class Bundle implements AutoCloseable {
     private static void validate(SinewichConfig config, SafetensorsFile weights, Set<String> omegaTasks) {
         Map<String, long[]> required = TensorCatalog.required(config, omegaTasks);
         Map<String, SafetensorsFile.TensorInfo> found = weights.tensors();
-        for (Map.Entry<String, long[]> e : required.entrySet()) {
-            SafetensorsFile.TensorInfo info = found.get(e.getKey());
-            String expected = SafetensorsFile.TensorInfo.shapeText(e.getValue());
-            if (info == null) {
-                throw new BundleException(WEIGHTS + ": tensor " + e.getKey() + " is missing (expected shape "
-                        + expected + ")");
-            }
-            if (!Arrays.equals(info.shape(), e.getValue())) {
-                throw new BundleException(WEIGHTS + ": tensor " + e.getKey() + ": expected shape " + expected
-                        + ", found " + info.shapeText());
-            }
-            if (!info.dtype().isFloat()) {
-                throw new BundleException(WEIGHTS + ": tensor " + e.getKey() + ": expected F32, F16 or BF16, found "
-                        + info.dtype());
-            }
-        }
+        TensorCatalog.checkRequired(weights, WEIGHTS, required);
         Set<String> positionIndexes = new LinkedHashSet<>();
         for (int s = 0; s < config.stages(); s++) {
             for (int j = 0; j < config.backbone().depths().get(s); j++) {
@@ -221,26 +205,26 @@ public final class Bundle implements AutoCloseable {
      * @param task the task name
      * @return true when {@code tasks.{t}.omega} is present
      */
+    @Override
     public boolean hasExplicitOmega(String task) {
         return omegaTasks.contains(task);
     }
 
     /**
-     * Reads a float tensor, widened to float32 and checked finite.
+     * Tells whether the bundle has Clock Net weights (some task has no explicit ω).
      *
-     * @param name the tensor name
-     * @return the values, row-major
+     * @return true when {@code clock.*} tensors are present
      */
+    public boolean hasClockNet() {
+        return weights.tensors().containsKey("clock.0.weight");
+    }
+
+    @Override
     public float[] floats(String name) {
         return weights.readFloats(name);
     }
 
-    /**
-     * Returns the shape of a tensor in the file.
-     *
-     * @param name the tensor name
-     * @return the shape
-     */
+    @Override
     public long[] shape(String name) {
         SafetensorsFile.TensorInfo info = weights.tensors().get(name);
         if (info == null) {

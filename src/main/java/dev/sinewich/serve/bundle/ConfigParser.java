@@ -179,47 +179,78 @@ public final class ConfigParser {
         List<SinewichConfig.Task> tasks = new ArrayList<>();
         Set<String> names = new HashSet<>();
         for (Obj o : items) {
-            o.allow("name", "kind", "outputs", "labels", "unit");
-            String name = name(o, "name");
-            if (!names.add(name)) {
-                throw fail(o.path("name"), "a unique task name", '"' + name + "\" again");
+            SinewichConfig.Task task = task(o);
+            if (!names.add(task.name())) {
+                throw fail(o.path("name"), "a unique task name", '"' + task.name() + "\" again");
             }
-            String kindName = o.string("kind");
-            TaskKind kind = TaskKind.fromJson(kindName);
-            if (kind == null) {
-                throw fail(o.path("kind"),
-                        "one of segmentation, depth, normals, saliency, edges", '"' + kindName + '"');
-            }
-            int outputs = o.positiveInt("outputs");
-            int fixed = kind.fixedOutputs();
-            if (fixed > 0 && outputs != fixed) {
-                throw fail(o.path("outputs"), fixed + " for kind " + kindName, outputs);
-            }
-            if (fixed < 0 && outputs < 2) {
-                throw fail(o.path("outputs"), "at least 2 for kind " + kindName, outputs);
-            }
-            List<String> labels = List.of();
-            if (o.has("labels")) {
-                if (kind != TaskKind.SEGMENTATION) {
-                    throw fail(o.path("labels"), "no labels for kind " + kindName, "labels");
-                }
-                labels = o.strings("labels");
-                if (labels.size() != outputs) {
-                    throw fail(o.path("labels"), outputs + " labels (= outputs)", labels.size());
-                }
-            }
-            String unit = null;
-            if (o.has("unit")) {
-                if (kind != TaskKind.DEPTH) {
-                    throw fail(o.path("unit"), "no unit for kind " + kindName, "unit");
-                }
-                unit = o.string("unit");
-            } else if (kind == TaskKind.DEPTH) {
-                unit = "m";
-            }
-            tasks.add(new SinewichConfig.Task(name, kind, outputs, labels, unit));
+            tasks.add(task);
         }
         return List.copyOf(tasks);
+    }
+
+    /**
+     * Parses one task entry, as written in {@code sinewich.json}'s {@code tasks}, from another file.
+     *
+     * @param json the entry's JSON text
+     * @param where how errors name its location, e.g. {@code depth2.safetensors: __metadata__.task}
+     * @return the task
+     * @throws BundleException naming the problem
+     */
+    public static SinewichConfig.Task parseTask(String json, String where) {
+        try {
+            JsonNode node = MAPPER.readTree(json);
+            if (node == null || !node.isObject()) {
+                throw new BundleException(where + ": expected a JSON object, found " + node);
+            }
+            return task(new Obj(node, ""));
+        } catch (JsonProcessingException e) {
+            throw new BundleException(where + ": expected a JSON task entry, found invalid JSON: "
+                    + e.getOriginalMessage());
+        } catch (BundleException e) {
+            String message = e.getMessage();
+            if (message.startsWith(FILE + ": ")) {
+                message = message.substring(FILE.length() + 2);
+            }
+            throw new BundleException(where + ": " + message, e);
+        }
+    }
+
+    private static SinewichConfig.Task task(Obj o) {
+        o.allow("name", "kind", "outputs", "labels", "unit");
+        String name = name(o, "name");
+        String kindName = o.string("kind");
+        TaskKind kind = TaskKind.fromJson(kindName);
+        if (kind == null) {
+            throw fail(o.path("kind"), "one of segmentation, depth, normals, saliency, edges", '"' + kindName + '"');
+        }
+        int outputs = o.positiveInt("outputs");
+        int fixed = kind.fixedOutputs();
+        if (fixed > 0 && outputs != fixed) {
+            throw fail(o.path("outputs"), fixed + " for kind " + kindName, outputs);
+        }
+        if (fixed < 0 && outputs < 2) {
+            throw fail(o.path("outputs"), "at least 2 for kind " + kindName, outputs);
+        }
+        List<String> labels = List.of();
+        if (o.has("labels")) {
+            if (kind != TaskKind.SEGMENTATION) {
+                throw fail(o.path("labels"), "no labels for kind " + kindName, "labels");
+            }
+            labels = o.strings("labels");
+            if (labels.size() != outputs) {
+                throw fail(o.path("labels"), outputs + " labels (= outputs)", labels.size());
+            }
+        }
+        String unit = null;
+        if (o.has("unit")) {
+            if (kind != TaskKind.DEPTH) {
+                throw fail(o.path("unit"), "no unit for kind " + kindName, "unit");
+            }
+            unit = o.string("unit");
+        } else if (kind == TaskKind.DEPTH) {
+            unit = "m";
+        }
+        return new SinewichConfig.Task(name, kind, outputs, labels, unit);
     }
 
     private static String name(Obj o, String key) {

@@ -31,6 +31,7 @@ public final class SafetensorsFile implements AutoCloseable {
     private final FileChannel channel;
     private final long dataStart;
     private final Map<String, TensorInfo> tensors;
+    private final Map<String, String> metadata;
 
     /**
      * One tensor's header entry.
@@ -119,11 +120,12 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     private SafetensorsFile(String fileName, FileChannel channel, long dataStart,
-            Map<String, TensorInfo> tensors) {
+            Map<String, TensorInfo> tensors, Map<String, String> metadata) {
         this.fileName = fileName;
         this.channel = channel;
         this.dataStart = dataStart;
         this.tensors = tensors;
+        this.metadata = metadata;
     }
 
     /**
@@ -158,9 +160,9 @@ public final class SafetensorsFile implements AutoCloseable {
             ByteBuffer header = ByteBuffer.allocate((int) headerLength);
             readFully(channel, header, 8);
             long dataStart = 8 + headerLength;
-            Map<String, TensorInfo> tensors = parseHeader(displayName,
-                    new String(header.array(), StandardCharsets.UTF_8), size - dataStart);
-            return new SafetensorsFile(displayName, channel, dataStart, tensors);
+            JsonNode root = parseJson(displayName, new String(header.array(), StandardCharsets.UTF_8));
+            Map<String, TensorInfo> tensors = parseHeader(displayName, root, size - dataStart);
+            return new SafetensorsFile(displayName, channel, dataStart, tensors, parseMetadata(displayName, root));
         } catch (IOException e) {
             closeQuietly(channel);
             throw new BundleException(displayName + ": cannot be read: " + e.getMessage(), e);
@@ -170,7 +172,7 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    private static Map<String, TensorInfo> parseHeader(String file, String json, long dataBytes) {
+    private static JsonNode parseJson(String file, String json) {
         JsonNode root;
         try {
             root = MAPPER.readTree(json);
@@ -180,6 +182,30 @@ public final class SafetensorsFile implements AutoCloseable {
         if (root == null || !root.isObject()) {
             throw new BundleException(file + ": header: expected a JSON object");
         }
+        return root;
+    }
+
+    private static Map<String, String> parseMetadata(String file, JsonNode root) {
+        JsonNode meta = root.get("__metadata__");
+        if (meta == null) {
+            return Map.of();
+        }
+        if (!meta.isObject()) {
+            throw new BundleException(file + ": __metadata__: expected an object of strings, found " + meta);
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = meta.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new BundleException(file + ": __metadata__." + e.getKey() + ": expected a string, found "
+                        + e.getValue());
+            }
+            values.put(e.getKey(), e.getValue().textValue());
+        }
+        return Collections.unmodifiableMap(values);
+    }
+
+    private static Map<String, TensorInfo> parseHeader(String file, JsonNode root, long dataBytes) {
         Map<String, TensorInfo> tensors = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -244,6 +270,15 @@ public final class SafetensorsFile implements AutoCloseable {
      */
     public Map<String, TensorInfo> tensors() {
         return tensors;
+    }
+
+    /**
+     * Returns the header's {@code __metadata__} string map.
+     *
+     * @return an unmodifiable map, empty when the header has none
+     */
+    public Map<String, String> metadata() {
+        return metadata;
     }
 
     /**

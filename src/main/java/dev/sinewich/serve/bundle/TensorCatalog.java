@@ -152,24 +152,70 @@ public final class TensorCatalog {
         long hidden = dec.hidden();
         m.put("decoder.fuse.weight", new long[] {hidden, dec.totalChannels(), 1, 1});
         for (SinewichConfig.Task task : config.tasks()) {
-            String t = task.name();
-            if (omegaTasks.contains(t)) {
-                m.put(omegaName(t), new long[] {stages});
-            } else {
-                for (int s = 0; s < stages; s++) {
-                    m.put("tasks." + t + ".token." + s, new long[] {bb.channels(s)});
-                }
-            }
-            String h = "heads." + t + ".";
-            m.put(h + "fuse_bias", new long[] {hidden});
-            m.put(h + "bn.weight", new long[] {hidden});
-            m.put(h + "bn.bias", new long[] {hidden});
-            m.put(h + "bn.running_mean", new long[] {hidden});
-            m.put(h + "bn.running_var", new long[] {hidden});
-            m.put(h + "out.weight", new long[] {task.outputs(), hidden, 1, 1});
-            m.put(h + "out.bias", new long[] {task.outputs()});
+            m.putAll(taskTensors(config, task, omegaTasks.contains(task.name())));
         }
         return m;
+    }
+
+    /**
+     * Lists the tensors one task adds: its frequencies (explicit ω, or one Clock Net token per
+     * stage) and its head.
+     *
+     * @param config the model configuration
+     * @param task the task
+     * @param explicitOmega whether the task gives {@code tasks.{t}.omega}
+     * @return the expected names and shapes
+     */
+    public static Map<String, long[]> taskTensors(SinewichConfig config, SinewichConfig.Task task,
+            boolean explicitOmega) {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        String t = task.name();
+        int stages = config.stages();
+        if (explicitOmega) {
+            m.put(omegaName(t), new long[] {stages});
+        } else {
+            for (int s = 0; s < stages; s++) {
+                m.put("tasks." + t + ".token." + s, new long[] {config.backbone().channels(s)});
+            }
+        }
+        long hidden = config.decoder().hidden();
+        String h = "heads." + t + ".";
+        m.put(h + "fuse_bias", new long[] {hidden});
+        m.put(h + "bn.weight", new long[] {hidden});
+        m.put(h + "bn.bias", new long[] {hidden});
+        m.put(h + "bn.running_mean", new long[] {hidden});
+        m.put(h + "bn.running_var", new long[] {hidden});
+        m.put(h + "out.weight", new long[] {task.outputs(), hidden, 1, 1});
+        m.put(h + "out.bias", new long[] {task.outputs()});
+        return m;
+    }
+
+    /**
+     * Checks that a file holds every required tensor with its exact shape and a float type.
+     *
+     * @param file the file
+     * @param fileName how messages name it
+     * @param required the expected names and shapes
+     * @throws BundleException naming the first missing or mis-shaped tensor
+     */
+    public static void checkRequired(SafetensorsFile file, String fileName, Map<String, long[]> required) {
+        Map<String, SafetensorsFile.TensorInfo> found = file.tensors();
+        for (Map.Entry<String, long[]> e : required.entrySet()) {
+            SafetensorsFile.TensorInfo info = found.get(e.getKey());
+            String expected = SafetensorsFile.TensorInfo.shapeText(e.getValue());
+            if (info == null) {
+                throw new BundleException(fileName + ": tensor " + e.getKey() + " is missing (expected shape "
+                        + expected + ")");
+            }
+            if (!java.util.Arrays.equals(info.shape(), e.getValue())) {
+                throw new BundleException(fileName + ": tensor " + e.getKey() + ": expected shape " + expected
+                        + ", found " + info.shapeText());
+            }
+            if (!info.dtype().isFloat()) {
+                throw new BundleException(fileName + ": tensor " + e.getKey() + ": expected F32, F16 or BF16, found "
+                        + info.dtype());
+            }
+        }
     }
 
     /**

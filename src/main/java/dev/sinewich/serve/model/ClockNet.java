@@ -1,43 +1,81 @@
 package dev.sinewich.serve.model;
 
 import dev.sinewich.serve.bundle.Bundle;
-import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.bundle.BundleException;
 import dev.sinewich.serve.bundle.TensorCatalog;
+import dev.sinewich.serve.bundle.TensorSource;
 
 /**
- * Works out a task's per-stage frequencies once at load (SPEC §4.4): the explicit
- * {@code tasks.{t}.omega} when present, else the Clock Net
- * ω = scale · (tanh(Σ_c weight[c] · max(0, token[c])) + shift). Stateless and thread-safe.
+ * The Clock Net (SPEC §4.4), kept in plain Java so that tasks added at run time get their
+ * frequencies too: ω = scale · (tanh(Σ_c weight[c] · max(0, token[c])) + shift) per stage, or a
+ * task's explicit {@code tasks.{t}.omega}. Immutable and thread-safe.
  */
 final class ClockNet {
 
-    private ClockNet() {}
+    private final float[][] weight;
+    private final float[] scale;
+    private final float[] shift;
+
+    private ClockNet(float[][] weight, float[] scale, float[] shift) {
+        this.weight = weight;
+        this.scale = scale;
+        this.shift = shift;
+    }
+
+    /**
+     * Reads the Clock Net of a bundle, if it has one.
+     *
+     * @param bundle the bundle
+     * @return the Clock Net; without weights when every task has explicit ω
+     */
+    static ClockNet load(Bundle bundle) {
+        int stages = bundle.config().stages();
+        if (!bundle.hasClockNet()) {
+            return new ClockNet(null, null, null);
+        }
+        float[][] weight = new float[stages][];
+        float[] scale = new float[stages];
+        float[] shift = new float[stages];
+        for (int s = 0; s < stages; s++) {
+            weight[s] = bundle.floats("clock." + s + ".weight");
+            scale[s] = bundle.floats("clock." + s + ".scale")[0];
+            shift[s] = bundle.floats("clock." + s + ".shift")[0];
+        }
+        return new ClockNet(weight, scale, shift);
+    }
+
+    /**
+     * Tells whether Clock Net weights are present.
+     *
+     * @return true when tasks can be given by tokens
+     */
+    boolean present() {
+        return weight != null;
+    }
 
     /**
      * Computes a task's frequencies.
      *
-     * @param bundle the bundle
+     * @param source the bundle or task file holding the task's tensors
      * @param task the task name
      * @return ω per stage
      */
-    static float[] frequencies(Bundle bundle, String task) {
-        SinewichConfig config = bundle.config();
-        if (bundle.hasExplicitOmega(task)) {
-            return bundle.floats(TensorCatalog.omegaName(task));
+    float[] frequencies(TensorSource source, String task) {
+        if (source.hasExplicitOmega(task)) {
+            return source.floats(TensorCatalog.omegaName(task));
         }
-        float[] omega = new float[config.stages()];
+        if (weight == null) {
+            throw new BundleException("task '" + task + "' has tokens but the model has no Clock Net");
+        }
+        float[] omega = new float[weight.length];
         for (int s = 0; s < omega.length; s++) {
-            float[] weight = bundle.floats("clock." + s + ".weight");
-            float scale = bundle.floats("clock." + s + ".scale")[0];
-            float shift = bundle.floats("clock." + s + ".shift")[0];
-            float[] token = bundle.floats("tasks." + task + ".token." + s);
-            omega[s] = frequency(weight, scale, shift, token);
+            omega[s] = frequency(weight[s], scale[s], shift[s], source.floats("tasks." + task + ".token." + s));
         }
         return omega;
     }
 
     /**
-     * The Clock Net of one stage, accumulated in float as PyTorch does for float32 tensors.
+     * The Clock Net of one stage.
      *
      * @param weight the (1, C) projection, flattened
      * @param scale the output scale

@@ -4,15 +4,14 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.sinewich.serve.bundle.Bundle;
 import dev.sinewich.serve.bundle.SinewichConfig;
-import dev.sinewich.serve.bundle.TaskKind;
-import ai.djl.ndarray.index.NDIndex;
+import dev.sinewich.serve.bundle.TaskFile;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,10 +34,10 @@ public final class SinewichModel implements AutoCloseable {
     private final SwinBackbone backbone;
     private final Decoder decoder;
     private final KernelPolicy kernels;
-    private volatile Map<String, TaskRuntime> tasks;
+    private final TaskRegistry tasks;
 
     private SinewichModel(SinewichConfig config, NDManager resident, SwinBackbone backbone, Decoder decoder,
-            Map<String, TaskRuntime> tasks, KernelPolicy kernels) {
+            TaskRegistry tasks, KernelPolicy kernels) {
         this.config = config;
         this.resident = resident;
         this.resampler = new InputResampler(config.input().height(), config.input().width(),
@@ -81,46 +80,22 @@ public final class SinewichModel implements AutoCloseable {
                     lp == null ? null : new Lowpass(lp.size(), lp.sigma(), resident));
             SwinBackbone backbone = SwinBackbone.load(reader);
             Decoder decoder = Decoder.load(reader);
-            Map<String, TaskRuntime> tasks = new LinkedHashMap<>();
-            for (SinewichConfig.Task task : config.tasks()) {
-                tasks.put(task.name(), TaskRuntime.load(reader, task, kernels));
-            }
             // from here on nothing may be attached to the resident manager: an operation that would
             // leave a result there (a per-request leak) fails loudly instead
             resident.cap();
-            KernelPolicy policy = policyFor(kernelSettings, device, backbone.adaptedLinears(), tasks);
-            return new SinewichModel(config, resident, backbone, decoder, Collections.unmodifiableMap(tasks), policy);
+            TaskRegistry tasks = TaskRegistry.load(bundle, kernels, device);
+            try {
+                KernelPolicy policy = KernelPolicies.create(kernelSettings, device, backbone.adaptedLinears(),
+                        tasks.snapshot());
+                return new SinewichModel(config, resident, backbone, decoder, tasks, policy);
+            } catch (RuntimeException e) {
+                tasks.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
             resident.close();
             throw e;
         }
-    }
-
-    private static KernelPolicy policyFor(KernelSettings settings, Device device, List<BlockLinear> adapted,
-            Map<String, TaskRuntime> tasks) {
-        for (String t : settings.pinned()) {
-            if (!tasks.containsKey(t)) {
-                throw new IllegalArgumentException("pinned task '" + t + "' is not in the bundle");
-            }
-        }
-        String policy = settings.policy();
-        if (policy.equals("auto")) {
-            boolean fits = settings.budgetBytes() >= CachedKernels.bytesPerTask(adapted);
-            policy = device.isGpu() || !fits ? OnTheFlyKernels.NAME : CachedKernels.NAME;
-        }
-        if (policy.equals(OnTheFlyKernels.NAME)) {
-            return new OnTheFlyKernels();
-        }
-        CachedKernels cache = new CachedKernels(device, adapted, settings.budgetBytes(), settings.pinned());
-        for (String t : settings.preload()) {
-            TaskRuntime task = tasks.get(t);
-            if (task == null) {
-                cache.close();
-                throw new IllegalArgumentException("preloaded task '" + t + "' is not in the bundle");
-            }
-            cache.preload(task);
-        }
-        return cache;
     }
 
     /**
@@ -173,7 +148,7 @@ public final class SinewichModel implements AutoCloseable {
      * @throws InvalidInputException for an unknown task
      */
     public float[] frequencies(String task) {
-        return runtime(tasks, task).frequencies();
+        return tasks.get(task).frequencies();
     }
 
     /**
@@ -185,7 +160,7 @@ public final class SinewichModel implements AutoCloseable {
         List<BlockLinear> adapted = backbone.adaptedLinears();
         long fused = adapted.stream().mapToLong(BlockLinear::fusedBytes).sum();
         Map<String, Long> heads = new LinkedHashMap<>();
-        tasks.forEach((name, task) -> heads.put(name, task.bytes()));
+        tasks.snapshot().forEach((name, task) -> heads.put(name, task.bytes()));
         return new ResidentMemory(backbone.baseBytes(), fused, decoder.bytes(), Collections.unmodifiableMap(heads),
                 CachedKernels.bytesPerTask(adapted), kernels.stats().residentBytes());
     }
@@ -220,19 +195,7 @@ public final class SinewichModel implements AutoCloseable {
      * @throws InvalidInputException naming the unknown task or output
      */
     public void validate(ForwardItem item) {
-        Map<String, TaskRuntime> current = tasks;
-        for (String t : item.tasks()) {
-            runtime(current, t);
-        }
-        for (String name : item.outputs()) {
-            boolean known = item.tasks().stream()
-                    .anyMatch(t -> runtime(current, t).spec().kind().outputNames().contains(name));
-            if (!known) {
-                throw new InvalidInputException("no task of this request has an output '" + name + "'; "
-                        + item.tasks().stream().map(t -> t + " has " + String.join(", ",
-                                runtime(current, t).spec().kind().outputNames())).toList());
-            }
-        }
+        tasks.validate(item);
     }
 
     /**
@@ -245,16 +208,20 @@ public final class SinewichModel implements AutoCloseable {
      * @throws InvalidInputException for an unknown task or output name
      */
     public List<Map<String, List<OutputTensor>>> predictBatch(List<ForwardItem> items) {
-        Map<String, TaskRuntime> current = tasks;
-        items.forEach(this::validate);
+        items.forEach(tasks::validate);
         BatchLayout layout = BatchLayout.of(items);
         float[] input = stackInputs(items, layout);
         TorchOps.disableGradOnThisThread();
         List<TaskWeights> leases = new ArrayList<>();
+        List<TaskRuntime> used = new ArrayList<>();
         try (NDManager scope = NDManager.newBaseManager(resident.getDevice(), TorchOps.ENGINE)) {
             List<RowTasks.Segment> segments = new ArrayList<>();
             for (Map.Entry<String, int[]> e : layout.segments().entrySet()) {
-                TaskRuntime task = runtime(current, e.getKey());
+                TaskRuntime task = tasks.get(e.getKey());
+                if (!task.acquire()) {
+                    throw new InvalidInputException("task '" + task.name() + "' was removed");
+                }
+                used.add(task);
                 TaskWeights lease = kernels.lease(task);
                 leases.add(lease);
                 segments.add(new RowTasks.Segment(task, lease, e.getValue()[0], e.getValue()[1]));
@@ -280,7 +247,7 @@ public final class SinewichModel implements AutoCloseable {
                     NDArray mine = logits.get(new NDIndex("{}:{}", from, from + item.images().count()));
                     results.get(slot.item()).put(slot.task(), OutputMaker.make(segment.task().spec().kind(), mine,
                             item.images().height(), item.images().width(),
-                            resolveOutputs(segment.task().spec(), item.outputs())));
+                            OutputMaker.resolve(segment.task().spec().kind(), item.outputs())));
                 }
             }
             for (int i = 0; i < items.size(); i++) {
@@ -293,6 +260,7 @@ public final class SinewichModel implements AutoCloseable {
             return results;
         } finally {
             leases.forEach(TaskWeights::close);
+            used.forEach(TaskRuntime::release);
         }
     }
 
@@ -309,27 +277,43 @@ public final class SinewichModel implements AutoCloseable {
         return input;
     }
 
-    private TaskRuntime runtime(Map<String, TaskRuntime> current, String task) {
-        TaskRuntime runtime = task == null ? null : current.get(task);
-        if (runtime == null) {
-            throw new InvalidInputException("unknown task '" + task + "'; this model serves "
-                    + String.join(", ", current.keySet()));
-        }
-        return runtime;
+    /**
+     * Returns the tasks served now, the bundle's first, then those added at run time.
+     *
+     * @return the tasks
+     */
+    public List<SinewichConfig.Task> tasks() {
+        return tasks.specs();
     }
 
-    private static Set<String> resolveOutputs(SinewichConfig.Task task, Set<String> requested) {
-        TaskKind kind = task.kind();
-        Set<String> mine = new LinkedHashSet<>();
-        for (String name : kind.outputNames()) {
-            if (requested.contains(name)) {
-                mine.add(name);
-            }
-        }
-        if (mine.isEmpty()) {
-            mine.add(kind.outputNames().get(0));
-        }
-        return mine;
+    /**
+     * Adds a task from a validated task file without reloading or copying anything shared.
+     *
+     * @param file the task file, validated against this model
+     * @throws InvalidInputException when a task of that name is already served
+     */
+    public void addTask(TaskFile file) {
+        tasks.add(file);
+    }
+
+    /**
+     * Removes a task. Passes already running with it finish normally; its memory is freed after them.
+     *
+     * @param name the task name
+     * @throws InvalidInputException for an unknown task, or the last task
+     */
+    public void removeTask(String name) {
+        tasks.remove(name);
+        kernels.forget(name);
+    }
+
+    /**
+     * Tells whether tasks given by Clock Net tokens can be added.
+     *
+     * @return true when the model has a Clock Net
+     */
+    public boolean hasClockNet() {
+        return tasks.hasClockNet();
     }
 
     /** Returns the manager that owns the resident weights (capped after load). */
@@ -338,8 +322,9 @@ public final class SinewichModel implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         kernels.close();
+        tasks.close();
         resident.close();
     }
 }

@@ -1,16 +1,19 @@
 package dev.sinewich.serve.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.bundle.TensorSource;
 
 /**
  * Everything one task adds to the shared model: its per-stage frequencies ω_t and its small head
  * (per-task fuse bias and batch norm folded into one affine map, then the output 1×1 convolution).
- * Switching task means switching this object. Immutable and thread-safe.
+ * Switching task means switching this object. It owns its arrays, so a task can be removed at run
+ * time: it is freed when the last pass using it ends. Thread-safe.
  */
 final class TaskRuntime {
 
@@ -23,10 +26,14 @@ final class TaskRuntime {
     private final NDArray shift;
     private final NDArray outWeight;
     private final NDArray outBias;
+    private final NDManager owner;
+    private int users;
+    private boolean retired;
 
-    private TaskRuntime(SinewichConfig.Task spec, float[] omega, TaskKernels kernels, NDArray scale,
-            NDArray shift, NDArray outWeight, NDArray outBias) {
+    private TaskRuntime(SinewichConfig.Task spec, float[] omega, TaskKernels kernels, NDManager owner,
+            NDArray scale, NDArray shift, NDArray outWeight, NDArray outBias) {
         this.spec = spec;
+        this.owner = owner;
         this.omega = omega;
         this.kernels = kernels;
         this.scale = scale;
@@ -36,20 +43,23 @@ final class TaskRuntime {
     }
 
     /**
-     * Loads a task.
+     * Loads a task into a manager of its own, so that it can be removed at run time.
      *
-     * @param reader the weight reader
+     * @param source the bundle or task file
      * @param spec the task's configuration
+     * @param omega the task's frequencies per stage
      * @param kernels the shared task-kernel maker
-     * @return the task, its arrays resident
+     * @param device where the head lives
+     * @return the task
      */
-    static TaskRuntime load(WeightReader reader, SinewichConfig.Task spec, TaskKernels kernels) {
+    static TaskRuntime load(TensorSource source, SinewichConfig.Task spec, float[] omega, TaskKernels kernels,
+            Device device) {
         String h = "heads." + spec.name() + ".";
-        float[] fuseBias = reader.floats(h + "fuse_bias");
-        float[] gamma = reader.floats(h + "bn.weight");
-        float[] beta = reader.floats(h + "bn.bias");
-        float[] mean = reader.floats(h + "bn.running_mean");
-        float[] var = reader.floats(h + "bn.running_var");
+        float[] fuseBias = source.floats(h + "fuse_bias");
+        float[] gamma = source.floats(h + "bn.weight");
+        float[] beta = source.floats(h + "bn.bias");
+        float[] mean = source.floats(h + "bn.running_mean");
+        float[] var = source.floats(h + "bn.running_var");
         float[] scale = new float[gamma.length];
         float[] shift = new float[gamma.length];
         for (int c = 0; c < gamma.length; c++) {
@@ -57,10 +67,46 @@ final class TaskRuntime {
             scale[c] = (float) (gamma[c] / Math.sqrt(var[c] + BN_EPS));
             shift[c] = (fuseBias[c] - mean[c]) * scale[c] + beta[c];
         }
-        NDManager resident = reader.resident();
-        return new TaskRuntime(spec, ClockNet.frequencies(reader.bundle(), spec.name()), kernels,
-                resident.create(scale, new Shape(scale.length)), resident.create(shift, new Shape(shift.length)),
-                reader.residentMatrix(h + "out.weight"), reader.resident(h + "out.bias"));
+        long[] outShape = source.shape(h + "out.weight");
+        NDManager owner = NDManager.newBaseManager(device, TorchOps.ENGINE);
+        try {
+            return new TaskRuntime(spec, omega, kernels, owner, owner.create(scale, new Shape(scale.length)),
+                    owner.create(shift, new Shape(shift.length)),
+                    owner.create(source.floats(h + "out.weight"), new Shape(outShape[0], outShape[1])),
+                    owner.create(source.floats(h + "out.bias"), new Shape(outShape[0])));
+        } catch (RuntimeException e) {
+            owner.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Takes the task for one pass; fails when it has been removed.
+     *
+     * @return true when acquired; false when the task is retired
+     */
+    synchronized boolean acquire() {
+        if (retired) {
+            return false;
+        }
+        users++;
+        return true;
+    }
+
+    /** Ends one pass's use; frees the task if it was removed meanwhile and this was the last use. */
+    synchronized void release() {
+        users--;
+        if (retired && users == 0) {
+            owner.close();
+        }
+    }
+
+    /** Marks the task removed: it is freed once no pass uses it. */
+    synchronized void retire() {
+        retired = true;
+        if (users == 0) {
+            owner.close();
+        }
     }
 
     /** Returns the task's configuration. */

@@ -20,17 +20,17 @@ import java.util.zip.ZipOutputStream;
  * Test helper that copies a real bundle and rewrites its safetensors file with changes, so that
  * every failure mode is produced from a valid bundle rather than hand-made bytes.
  */
-final class BundleFiles {
+public final class BundleFiles {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One tensor's raw content. */
-    record Raw(String dtype, long[] shape, byte[] data) {}
+    public record Raw(String dtype, long[] shape, byte[] data) {}
 
     private BundleFiles() {}
 
     /** Reads every tensor of a safetensors file as raw bytes, in file order. */
-    static Map<String, Raw> read(Path file) throws IOException {
+    public static Map<String, Raw> read(Path file) throws IOException {
         Map<String, Raw> tensors = new LinkedHashMap<>();
         try (SafetensorsFile st = SafetensorsFile.open(file, file.getFileName().toString());
                 FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -48,7 +48,16 @@ final class BundleFiles {
 
     /** Writes tensors as a safetensors file. */
     static void write(Path file, Map<String, Raw> tensors) throws IOException {
+        write(file, tensors, Map.of());
+    }
+
+    /** Writes tensors and {@code __metadata__} as a safetensors file. */
+    public static void write(Path file, Map<String, Raw> tensors, Map<String, String> metadata) throws IOException {
         ObjectNode header = JSON.createObjectNode();
+        if (!metadata.isEmpty()) {
+            ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
         long offset = 0;
         for (Map.Entry<String, Raw> e : tensors.entrySet()) {
             ObjectNode t = header.putObject(e.getKey());

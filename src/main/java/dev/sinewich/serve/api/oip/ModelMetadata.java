@@ -34,18 +34,19 @@ public record ModelMetadata(String name, List<String> versions, String platform,
      * Describes a model.
      *
      * @param config the model configuration
+     * @param served the tasks served now (the bundle's, plus or minus run-time changes)
      * @return its metadata
      */
-    public static ModelMetadata of(SinewichConfig config) {
+    public static ModelMetadata of(SinewichConfig config, List<SinewichConfig.Task> served) {
         List<TensorMetadata> outputs = new ArrayList<>();
         Map<String, TensorMetadata> byName = new LinkedHashMap<>();
-        for (SinewichConfig.Task task : config.tasks()) {
+        for (SinewichConfig.Task task : served) {
             for (String out : task.kind().outputNames()) {
                 byName.putIfAbsent(out, output(out, task.kind()));
             }
         }
         outputs.addAll(byName.values());
-        List<String> tasks = config.tasks().stream().map(SinewichConfig.Task::name).toList();
+        List<String> tasks = served.stream().map(SinewichConfig.Task::name).toList();
         Map<String, Object> parameters = new LinkedHashMap<>();
         parameters.put("tasks", tasks);
         parameters.put("input_height", config.input().height());

@@ -84,7 +84,8 @@ public class OipResource {
     @GET
     @Path("models/{name}")
     public ModelMetadata model(@PathParam("name") String name) {
-        return ModelMetadata.of(models.model(name).config());
+        var model = models.model(name);
+        return ModelMetadata.of(model.config(), model.tasks());
     }
 
     /**
