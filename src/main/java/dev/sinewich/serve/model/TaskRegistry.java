@@ -97,9 +97,9 @@ final class TaskRegistry {
             boolean known = item.tasks().stream()
                     .anyMatch(t -> get(t).spec().kind().outputNames().contains(name));
             if (!known) {
-                throw new InvalidInputException("no task of this request has an output '" + name + "'; "
-                        + item.tasks().stream().map(t -> t + " has " + String.join(", ",
-                                get(t).spec().kind().outputNames())).toList());
+                throw new InvalidInputException("no output '" + name + "' for task " + String.join(", ", item.tasks())
+                        + "; " + String.join("; ", item.tasks().stream().map(t -> t + " gives " + String.join(", ",
+                                get(t).spec().kind().outputNames())).toList()));
             }
         }
     }

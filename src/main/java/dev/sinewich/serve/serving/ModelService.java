@@ -2,6 +2,7 @@ package dev.sinewich.serve.serving;
 
 import dev.sinewich.serve.bundle.Bundle;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.model.KernelSettings;
 import dev.sinewich.serve.model.SinewichModel;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -16,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Set;
 import org.jboss.logging.Logger;
 
 /**
@@ -69,20 +72,27 @@ public class ModelService {
             path = Paths.get(config.model().path().get());
         }
         try (Bundle bundle = Bundle.open(path)) {
-            model = SinewichModel.load(bundle, SinewichModel.selectDevice(config.model().device()));
+            model = SinewichModel.load(bundle, SinewichModel.selectDevice(config.model().device()), kernelSettings());
         } finally {
             if (embedded) {
                 deleteEmbeddedCopy(path);
             }
         }
         SinewichConfig c = model.config();
-        LOG.infof("Loaded model %s version %s (%d tasks) from %s on %s in %d ms", c.name(), c.version(),
-                c.tasks().size(), embedded ? "the embedded default bundle" : path, model.device(),
-                (System.nanoTime() - start) / 1_000_000);
+        LOG.infof("Loaded model %s version %s (%d tasks) from %s on %s in %d ms; task kernels: %s; resident %d MiB",
+                c.name(), c.version(), c.tasks().size(), embedded ? "the embedded default bundle" : path,
+                model.device(), (System.nanoTime() - start) / 1_000_000, model.kernelStats().policy(),
+                model.memory().total() >> 20);
         if (embedded) {
             LOG.warn("Serving the embedded default bundle: it is a small UNTRAINED model with random weights, "
                     + "for trying the API only. Set SINEWICH_MODEL_PATH to serve a trained bundle.");
         }
+    }
+
+    private KernelSettings kernelSettings() {
+        ServingConfig.Kernels k = config.kernels();
+        return new KernelSettings(k.policy(), k.budget().asLongValue(), Set.copyOf(k.pin().orElse(List.of())),
+                Set.copyOf(k.preload().orElse(List.of())));
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.sinewich.serve.serving;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import io.quarkus.runtime.configuration.MemorySize;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -25,6 +27,46 @@ public interface ServingConfig {
      * @return the execution settings
      */
     Inference inference();
+
+    /**
+     * Returns the task-kernel settings.
+     *
+     * @return the kernel settings
+     */
+    Kernels kernels();
+
+    /** How per-task weights are provided. */
+    interface Kernels {
+        /**
+         * Returns the policy: {@code auto}, {@code on-the-fly} or {@code cache}.
+         *
+         * @return the policy
+         */
+        @WithDefault("auto")
+        String policy();
+
+        /**
+         * Returns the cache's budget for materialised task weights.
+         *
+         * @return the budget
+         */
+        @WithDefault("512M")
+        MemorySize budget();
+
+        /**
+         * Returns the tasks the cache never evicts.
+         *
+         * @return the pinned tasks
+         */
+        Optional<List<String>> pin();
+
+        /**
+         * Returns the tasks the cache materialises at start-up.
+         *
+         * @return the preloaded tasks
+         */
+        Optional<List<String>> preload();
+    }
 
     /** Which bundle to serve and where. */
     interface Model {
@@ -55,6 +97,30 @@ public interface ServingConfig {
         int workers();
 
         /**
+         * Returns the most rows (image × task) one forward pass takes.
+         *
+         * @return the batch limit
+         */
+        @WithDefault("8")
+        int maxBatchSize();
+
+        /**
+         * Returns how long a pass's first request waits for others to join it.
+         *
+         * @return the batching delay
+         */
+        @WithDefault("5ms")
+        Duration maxDelay();
+
+        /**
+         * Returns the longest deadline a request may ask for.
+         *
+         * @return the deadline cap
+         */
+        @WithDefault("10m")
+        Duration maxTimeout();
+
+        /**
          * Returns how many accepted requests may wait for a worker; beyond it requests are refused at once.
          *
          * @return the queue capacity
@@ -71,7 +137,7 @@ public interface ServingConfig {
         int threads();
 
         /**
-         * Returns the longest a request may take from acceptance to result.
+         * Returns the longest a request may take from acceptance to result when it names no deadline.
          *
          * @return the timeout
          */

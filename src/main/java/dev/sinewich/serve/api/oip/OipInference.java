@@ -1,14 +1,17 @@
 package dev.sinewich.serve.api.oip;
 
+import dev.sinewich.serve.model.ForwardItem;
 import dev.sinewich.serve.model.ImageBatch;
 import dev.sinewich.serve.model.InvalidInputException;
-import dev.sinewich.serve.model.OutputTensor;
 import dev.sinewich.serve.serving.ImageTensors;
+import dev.sinewich.serve.serving.InferenceRequest;
+import dev.sinewich.serve.serving.InferenceResult;
 import dev.sinewich.serve.serving.InferenceService;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The Open Inference Protocol's infer call, shared by every wire format (SPEC §5): validates the
@@ -36,10 +39,12 @@ public class OipInference {
      *
      * @param modelName the model in the request path
      * @param request the request
-     * @return the outputs, batch first
+     * @return the scheduler's result (the task's outputs are under the task name); cancel it when
+     *     the caller goes away
      */
-    public CompletionStage<List<OutputTensor>> infer(String modelName, InferRequest request) {
+    public CompletableFuture<InferenceResult> infer(String modelName, InferRequest request) {
         Object task = request.parameters().get("task");
+        Duration deadline = deadline(request.parameters().get("timeout_ms"));
         if (task == null) {
             throw new InvalidInputException("the request parameter 'task' is required (a task name of model '"
                     + modelName + "')");
@@ -48,7 +53,18 @@ public class OipInference {
             throw new InvalidInputException("the request parameter 'task' must be a string, found " + task);
         }
         ImageBatch images = images(request.inputs());
-        return inference.submit(modelName, images, (String) task, new LinkedHashSet<>(request.outputs()));
+        ForwardItem item = ForwardItem.of(images, (String) task, new LinkedHashSet<>(request.outputs()));
+        return inference.submit(new InferenceRequest(modelName, item, deadline));
+    }
+
+    private static Duration deadline(Object timeoutMs) {
+        if (timeoutMs == null) {
+            return null;
+        }
+        if (!(timeoutMs instanceof Long)) {
+            throw new InvalidInputException("the request parameter 'timeout_ms' must be an integer, found " + timeoutMs);
+        }
+        return Duration.ofMillis((Long) timeoutMs);
     }
 
     private static ImageBatch images(List<InferRequest.Input> inputs) {

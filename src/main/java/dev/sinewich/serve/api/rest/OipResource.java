@@ -7,6 +7,7 @@ import dev.sinewich.serve.api.oip.OipJsonReader;
 import dev.sinewich.serve.api.oip.OipJsonWriter;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.serving.ModelService;
+import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -17,7 +18,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 
 /**
  * The Open Inference Protocol (KServe v2) REST endpoints: server and model health and metadata,
@@ -110,12 +110,13 @@ public class OipResource {
     @POST
     @Path("models/{name}/infer")
     @Consumes(MediaType.WILDCARD)
-    public CompletionStage<Response> infer(@PathParam("name") String name, byte[] body) {
+    public Uni<Response> infer(@PathParam("name") String name, byte[] body) {
         SinewichConfig config = models.model(name).config();
         InferRequest request = OipJsonReader.read(body);
         String task = String.valueOf(request.parameters().get("task"));
-        return inference.infer(name, request).thenApply(outputs -> Response.ok(
-                OipJsonWriter.response(config.name(), config.version(), request.id(), task, outputs),
+        return Async.uni(inference.infer(name, request)).map(result -> Response.ok(
+                OipJsonWriter.response(config.name(), config.version(), request.id(), task,
+                        result.outputs().get(task)),
                 MediaType.APPLICATION_JSON_TYPE).build());
     }
 }

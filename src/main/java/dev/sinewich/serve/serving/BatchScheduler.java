@@ -1,0 +1,246 @@
+package dev.sinewich.serve.serving;
+
+import dev.sinewich.serve.model.ForwardItem;
+import dev.sinewich.serve.model.InvalidInputException;
+import dev.sinewich.serve.model.OutputTensor;
+import dev.sinewich.serve.model.SinewichModel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.jboss.logging.Logger;
+
+/**
+ * The one scheduler in front of the model: a bounded queue (a request that finds it full is refused
+ * at once), dynamic batching (a pass takes waiting requests of any task until it has
+ * {@code maxBatchRows} rows or its first request has waited {@code maxDelay}), a deadline per
+ * request (it then fails with {@link DeadlineExceededException}; a request whose caller went away
+ * or whose deadline passed is skipped, not computed), and an orderly shutdown that finishes
+ * everything accepted. Knows nothing of HTTP or gRPC. Thread-safe.
+ */
+public final class BatchScheduler {
+
+    private static final Logger LOG = Logger.getLogger(BatchScheduler.class);
+
+    private final Function<String, SinewichModel> models;
+    private final SchedulerSettings settings;
+    private final BlockingQueue<Job> queue;
+    private final ScheduledExecutorService timers;
+    private final List<Thread> workers = new ArrayList<>();
+    private final SchedulerStats stats = new SchedulerStats();
+    private volatile boolean accepting = true;
+    private volatile boolean running;
+
+    /** An accepted request. */
+    private static final class Job {
+        final SinewichModel model;
+        final ForwardItem item;
+        final long acceptedNanos = System.nanoTime();
+        final CompletableFuture<InferenceResult> result = new CompletableFuture<>();
+        ScheduledFuture<?> timer;
+
+        Job(SinewichModel model, ForwardItem item) {
+            this.model = model;
+            this.item = item;
+        }
+
+        int rows() {
+            return item.images().count() * item.tasks().size();
+        }
+    }
+
+    /**
+     * Creates a scheduler; call {@link #start()} to run passes.
+     *
+     * @param models finds the model a request names, or throws {@link ModelNotFoundException}
+     * @param settings queue and batching settings
+     */
+    public BatchScheduler(Function<String, SinewichModel> models, SchedulerSettings settings) {
+        this.models = models;
+        this.settings = settings;
+        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+        this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sinewich-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Starts the worker threads. */
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        for (int i = 0; i < settings.workers(); i++) {
+            Thread t = new Thread(this::work, "sinewich-inference-" + (i + 1));
+            t.setDaemon(true);
+            workers.add(t);
+            t.start();
+        }
+    }
+
+    /**
+     * Accepts a request: validates it against the model, then queues it.
+     *
+     * @param request the request
+     * @return the result; fails with {@link DeadlineExceededException} past the deadline, and may be
+     *     cancelled by the caller
+     * @throws ModelNotFoundException for an unknown model
+     * @throws InvalidInputException for an unknown task or output, or an impossible deadline
+     * @throws CapacityExceededException when the queue is full or the server is stopping
+     */
+    public CompletableFuture<InferenceResult> submit(InferenceRequest request) {
+        SinewichModel model = models.apply(request.model());
+        model.validate(request.item());
+        Duration deadline = request.deadline() == null ? settings.defaultDeadline() : request.deadline();
+        if (deadline.isNegative() || deadline.isZero() || deadline.compareTo(settings.maxDeadline()) > 0) {
+            throw new InvalidInputException("the deadline must be between 1 ms and " + settings.maxDeadline().toMillis()
+                    + " ms, found " + deadline.toMillis() + " ms");
+        }
+        if (!accepting) {
+            stats.rejected.increment();
+            throw new CapacityExceededException("the server is shutting down");
+        }
+        Job job = new Job(model, request.item());
+        if (!queue.offer(job)) {
+            stats.rejected.increment();
+            throw new CapacityExceededException("the inference queue is full (" + settings.queueCapacity()
+                    + " requests waiting); retry later");
+        }
+        stats.accepted.increment();
+        long millis = deadline.toMillis();
+        job.timer = timers.schedule(() -> {
+            if (job.result.completeExceptionally(
+                    new DeadlineExceededException("the request did not finish within its deadline of " + millis + " ms"))) {
+                stats.expired.increment();
+            }
+        }, millis, TimeUnit.MILLISECONDS);
+        job.result.whenComplete((r, e) -> job.timer.cancel(false));
+        return job.result;
+    }
+
+    /**
+     * Returns the number of accepted requests not yet started.
+     *
+     * @return the queue length
+     */
+    public int pending() {
+        return queue.size();
+    }
+
+    /**
+     * Returns the scheduler's counters.
+     *
+     * @return the live counters
+     */
+    public SchedulerStats stats() {
+        return stats;
+    }
+
+    private void work() {
+        Job carried = null;
+        while (running || !queue.isEmpty() || carried != null) {
+            try {
+                Job first = carried != null ? carried : queue.poll(50, TimeUnit.MILLISECONDS);
+                carried = null;
+                if (first == null) {
+                    continue;
+                }
+                List<Job> batch = new ArrayList<>();
+                batch.add(first);
+                int rows = first.rows();
+                long until = first.acceptedNanos + settings.maxDelay().toNanos();
+                while (rows < settings.maxBatchRows()) {
+                    long wait = until - System.nanoTime();
+                    Job next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    if (next.model != first.model || rows + next.rows() > settings.maxBatchRows()) {
+                        carried = next;
+                        break;
+                    }
+                    batch.add(next);
+                    rows += next.rows();
+                }
+                run(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private void run(List<Job> batch) {
+        List<Job> live = new ArrayList<>();
+        for (Job job : batch) {
+            if (job.result.isDone()) {
+                stats.skipped.increment(); // the caller went away or the deadline passed: no work for it
+            } else {
+                live.add(job);
+            }
+        }
+        if (live.isEmpty()) {
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            List<Map<String, List<OutputTensor>>> outputs = live.get(0).model.predictBatch(
+                    live.stream().map(j -> j.item).toList());
+            long end = System.nanoTime();
+            int rows = live.stream().mapToInt(Job::rows).sum();
+            stats.recordPass(live.size(), rows, (end - start) / 1e9);
+            for (int i = 0; i < live.size(); i++) {
+                Job job = live.get(i);
+                job.result.complete(new InferenceResult(outputs.get(i), (start - job.acceptedNanos) / 1e9,
+                        (end - start) / 1e9, rows));
+            }
+        } catch (InvalidInputException e) {
+            if (live.size() == 1) {
+                live.get(0).result.completeExceptionally(e);
+            } else {
+                // one request went stale (say, its task was removed while it waited): run each alone
+                // so that only that one fails
+                for (Job job : live) {
+                    run(List.of(job));
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("inference pass failed", e);
+            stats.failed.increment();
+            for (Job job : live) {
+                job.result.completeExceptionally(e);
+            }
+        }
+    }
+
+    /**
+     * Stops accepting, lets accepted requests finish within the grace period, then stops the workers.
+     *
+     * @param grace how long to wait for accepted requests
+     * @return true when everything accepted finished in time
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean shutdown(Duration grace) throws InterruptedException {
+        accepting = false;
+        running = false;
+        long end = System.nanoTime() + grace.toNanos();
+        boolean finished = true;
+        for (Thread t : workers) {
+            long left = Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()));
+            t.join(left);
+            finished &= !t.isAlive();
+        }
+        timers.shutdownNow();
+        return finished;
+    }
+}

@@ -1,0 +1,179 @@
+package dev.sinewich.serve.serving;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import dev.sinewich.serve.bundle.Bundle;
+import dev.sinewich.serve.model.ForwardItem;
+import dev.sinewich.serve.model.ImageBatch;
+import dev.sinewich.serve.model.InvalidInputException;
+import dev.sinewich.serve.model.SinewichModel;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scheduler with a real model: batching across tasks, refusal when full, deadlines,
+ * cancellation, failure isolation and a shutdown that finishes what was accepted. Tests that need
+ * requests to wait create the scheduler without starting it, so nothing depends on timing.
+ */
+class BatchSchedulerTest {
+
+    private static SinewichModel model;
+
+    @BeforeAll
+    static void load() {
+        try (Bundle bundle = Bundle.open(Paths.get("src/test/resources/conformance/s2_lora_lowpass_clock/bundle"))) {
+            model = SinewichModel.load(bundle, Device.cpu());
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    private static BatchScheduler scheduler(int capacity, int maxRows, Duration delay) {
+        return scheduler(model, capacity, maxRows, delay);
+    }
+
+    private static BatchScheduler scheduler(SinewichModel served, int capacity, int maxRows, Duration delay) {
+        return new BatchScheduler(name -> {
+            if (!name.equals(served.config().name())) {
+                throw new ModelNotFoundException("unknown model '" + name + "'");
+            }
+            return served;
+        }, new SchedulerSettings(1, capacity, maxRows, delay, Duration.ofSeconds(60), Duration.ofMinutes(5)));
+    }
+
+    private static InferenceRequest request(String task, int n, long seed, Duration deadline) {
+        Random r = new Random(seed);
+        float[] p = new float[n * 3 * 24 * 20];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = r.nextFloat();
+        }
+        return new InferenceRequest(model.config().name(),
+                ForwardItem.of(new ImageBatch(n, 24, 20, p), task, Set.of()), deadline);
+    }
+
+    @Test
+    void waitingRequestsOfDifferentTasksShareOnePassAndGetTheirOwnResults() throws Exception {
+        BatchScheduler s = scheduler(16, 8, Duration.ZERO);
+        List<String> tasks = List.of("depth", "normals", "saliency", "semseg", "depth", "saliency");
+        List<CompletableFuture<InferenceResult>> results = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            results.add(s.submit(request(tasks.get(i), 1, i, null)));
+        }
+        assertEquals(6, s.pending());
+        s.start();
+        for (int i = 0; i < tasks.size(); i++) {
+            InferenceResult r = results.get(i).get(60, TimeUnit.SECONDS);
+            assertEquals(6, r.batchRows(), "all six waited, so they share a pass");
+            var expected = model.predict(request(tasks.get(i), 1, i, null).item().images(), tasks.get(i), Set.of());
+            var actual = r.outputs().get(tasks.get(i)).get(0);
+            if (actual.floats() != null) {
+                assertArrayEquals(expected.get(0).floats(), actual.floats(), 1e-5f, tasks.get(i));
+            }
+        }
+        assertEquals(1, s.stats().passes());
+        s.shutdown(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void passesStopGrowingAtTheRowLimit() throws Exception {
+        BatchScheduler s = scheduler(16, 4, Duration.ZERO);
+        List<CompletableFuture<InferenceResult>> results = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            results.add(s.submit(request("depth", 2, i, null)));
+        }
+        s.start();
+        for (CompletableFuture<InferenceResult> r : results) {
+            assertTrue(r.get(60, TimeUnit.SECONDS).batchRows() <= 4);
+        }
+        assertEquals(3, s.stats().passes());
+        s.shutdown(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aFullQueueRefusesAtOnceAndStillServesWhatItAccepted() throws Exception {
+        BatchScheduler s = scheduler(2, 8, Duration.ZERO);
+        CompletableFuture<InferenceResult> a = s.submit(request("depth", 1, 1, null));
+        CompletableFuture<InferenceResult> b = s.submit(request("depth", 1, 2, null));
+        CapacityExceededException full = assertThrows(CapacityExceededException.class,
+                () -> s.submit(request("depth", 1, 3, null)));
+        assertTrue(full.getMessage().contains("queue is full"), full.getMessage());
+        assertEquals(1, s.stats().rejected());
+        s.start();
+        a.get(60, TimeUnit.SECONDS);
+        b.get(60, TimeUnit.SECONDS);
+        s.shutdown(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void expiredAndCancelledRequestsAreAnsweredAndNeverComputed() throws Exception {
+        BatchScheduler s = scheduler(8, 8, Duration.ZERO);
+        CompletableFuture<InferenceResult> late = s.submit(request("depth", 1, 1, Duration.ofMillis(20)));
+        CompletableFuture<InferenceResult> gone = s.submit(request("depth", 1, 2, null));
+        CompletableFuture<InferenceResult> kept = s.submit(request("depth", 1, 3, null));
+        gone.cancel(false);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> late.get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause() instanceof DeadlineExceededException, e.getCause().toString());
+        s.start();
+        assertEquals(1, kept.get(60, TimeUnit.SECONDS).batchRows(), "only the live request was computed");
+        assertEquals(2, s.stats().skipped());
+        assertEquals(1, s.stats().expired());
+        s.shutdown(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void badRequestsFailAtSubmissionAndAStaleOneFailsAlone() throws Exception {
+        BatchScheduler s = scheduler(8, 8, Duration.ZERO);
+        assertThrows(ModelNotFoundException.class, () -> s.submit(new InferenceRequest("nope",
+                request("depth", 1, 1, null).item(), null)));
+        assertThrows(InvalidInputException.class, () -> s.submit(request("sky", 1, 1, null)));
+        assertThrows(InvalidInputException.class, () -> s.submit(request("depth", 1, 1, Duration.ofHours(1))));
+        s.start();
+        s.shutdown(Duration.ofSeconds(30));
+        try (Bundle bundle = Bundle.open(Paths.get("src/test/resources/conformance/s2_lora_lowpass_clock/bundle"));
+                SinewichModel own = SinewichModel.load(bundle, Device.cpu())) {
+            BatchScheduler t = scheduler(own, 8, 8, Duration.ZERO);
+            CompletableFuture<InferenceResult> fine = t.submit(request("depth", 1, 1, null));
+            CompletableFuture<InferenceResult> stale = t.submit(request("saliency", 1, 2, null));
+            own.removeTask("saliency");
+            t.start();
+            fine.get(60, TimeUnit.SECONDS);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> stale.get(60, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof InvalidInputException, e.getCause().toString());
+            t.shutdown(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void shutdownFinishesEverythingAcceptedThenRefuses() throws Exception {
+        BatchScheduler s = scheduler(8, 2, Duration.ZERO);
+        List<CompletableFuture<InferenceResult>> results = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            results.add(s.submit(request("saliency", 1, i, null)));
+        }
+        s.start();
+        assertTrue(s.shutdown(Duration.ofSeconds(60)));
+        for (CompletableFuture<InferenceResult> r : results) {
+            assertTrue(r.isDone() && !r.isCompletedExceptionally(), "accepted requests finish");
+        }
+        CapacityExceededException stopping = assertThrows(CapacityExceededException.class,
+                () -> s.submit(request("saliency", 1, 9, null)));
+        assertTrue(stopping.getMessage().contains("shutting down"));
+    }
+}
