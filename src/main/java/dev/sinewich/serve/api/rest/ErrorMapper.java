@@ -1,20 +1,16 @@
 package dev.sinewich.serve.api.rest;
 
-import dev.sinewich.serve.model.InvalidInputException;
-import dev.sinewich.serve.serving.CapacityExceededException;
-import dev.sinewich.serve.serving.DeadlineExceededException;
-import dev.sinewich.serve.serving.ModelNotFoundException;
+import dev.sinewich.serve.api.Failure;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
- * The one place that maps failures to HTTP statuses. Bodies are {@code {"error": "..."}} with a
- * message for the caller, never a stack trace.
+ * Maps failures to HTTP responses as {@link Failure} decides. Bodies are {@code {"error": "..."}}
+ * with a message for the caller, never a stack trace.
  */
 public class ErrorMapper {
 
@@ -28,26 +24,16 @@ public class ErrorMapper {
      */
     @ServerExceptionMapper(Throwable.class)
     public Response map(Throwable failure) {
-        Throwable e = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        if (e instanceof InvalidInputException) {
-            return error(400, e.getMessage());
-        }
-        if (e instanceof ModelNotFoundException) {
-            return error(404, e.getMessage());
-        }
-        if (e instanceof CapacityExceededException) {
-            return Response.fromResponse(error(429, e.getMessage())).header("Retry-After", "1").build();
-        }
-        if (e instanceof DeadlineExceededException) {
-            return error(504, e.getMessage());
-        }
-        if (e instanceof WebApplicationException) {
-            Response r = ((WebApplicationException) e).getResponse();
+        if (failure instanceof WebApplicationException) {
+            Response r = ((WebApplicationException) failure).getResponse();
             return error(r.getStatus(), r.getStatusInfo().getReasonPhrase());
         }
-        LOG.error("request failed", e);
-        return error(500, "internal error; the server log has the details");
+        Failure f = Failure.of(failure);
+        if (f.internal()) {
+            LOG.error("request failed", failure);
+        }
+        Response response = error(f.httpStatus(), f.message());
+        return f.retryable() ? Response.fromResponse(response).header("Retry-After", "1").build() : response;
     }
 
     private static Response error(int status, String message) {

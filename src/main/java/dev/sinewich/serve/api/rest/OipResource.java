@@ -7,6 +7,8 @@ import dev.sinewich.serve.api.oip.OipJsonReader;
 import dev.sinewich.serve.api.oip.OipJsonWriter;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.serving.ModelService;
+import dev.sinewich.serve.api.Async;
+import dev.sinewich.serve.api.ServerVersion;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -49,7 +51,7 @@ public class OipResource {
      */
     @GET
     public Map<String, Object> server() {
-        return Map.of("name", "sinewich-serve", "version", ServerInfo.version(), "extensions", List.of());
+        return Map.of("name", "sinewich-serve", "version", ServerVersion.get(), "extensions", List.of());
     }
 
     /**

@@ -1,18 +1,18 @@
-package dev.sinewich.serve.api.rest;
+package dev.sinewich.serve.api;
 
 import org.eclipse.microprofile.config.ConfigProvider;
 
 /** Facts about this server build. */
-final class ServerInfo {
+public final class ServerVersion {
 
-    private ServerInfo() {}
+    private ServerVersion() {}
 
     /**
      * Returns the application version from {@code quarkus.application.version}.
      *
      * @return the version
      */
-    static String version() {
+    public static String get() {
         return ConfigProvider.getConfig().getOptionalValue("quarkus.application.version", String.class)
                 .orElse("unknown");
     }

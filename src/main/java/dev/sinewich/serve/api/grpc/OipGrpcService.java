@@ -1,0 +1,122 @@
+package dev.sinewich.serve.api.grpc;
+
+import dev.sinewich.serve.api.Async;
+import dev.sinewich.serve.api.ServerVersion;
+import dev.sinewich.serve.api.grpc.oip.GRPCInferenceService;
+import dev.sinewich.serve.api.grpc.oip.ModelInferRequest;
+import dev.sinewich.serve.api.grpc.oip.ModelInferResponse;
+import dev.sinewich.serve.api.grpc.oip.ModelMetadataRequest;
+import dev.sinewich.serve.api.grpc.oip.ModelMetadataResponse;
+import dev.sinewich.serve.api.grpc.oip.ModelReadyRequest;
+import dev.sinewich.serve.api.grpc.oip.ModelReadyResponse;
+import dev.sinewich.serve.api.grpc.oip.ServerLiveRequest;
+import dev.sinewich.serve.api.grpc.oip.ServerLiveResponse;
+import dev.sinewich.serve.api.grpc.oip.ServerMetadataRequest;
+import dev.sinewich.serve.api.grpc.oip.ServerMetadataResponse;
+import dev.sinewich.serve.api.grpc.oip.ServerReadyRequest;
+import dev.sinewich.serve.api.grpc.oip.ServerReadyResponse;
+import dev.sinewich.serve.api.oip.InferRequest;
+import dev.sinewich.serve.api.oip.ModelMetadata;
+import dev.sinewich.serve.api.oip.OipInference;
+import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.serving.ModelService;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Uni;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Open Inference Protocol gRPC service {@code inference.GRPCInferenceService}. A gRPC deadline
+ * becomes the request's deadline; a cancelled call cancels its request. Failures become status
+ * codes as {@link dev.sinewich.serve.api.Failure} decides.
+ */
+@GrpcService
+public class OipGrpcService implements GRPCInferenceService {
+
+    private final ModelService models;
+    private final OipInference inference;
+
+    /**
+     * Creates the service.
+     *
+     * @param models the served model
+     * @param inference the infer handler
+     */
+    public OipGrpcService(ModelService models, OipInference inference) {
+        this.models = models;
+        this.inference = inference;
+    }
+
+    @Override
+    public Uni<ServerLiveResponse> serverLive(ServerLiveRequest request) {
+        return Uni.createFrom().item(ServerLiveResponse.newBuilder().setLive(true).build());
+    }
+
+    @Override
+    public Uni<ServerReadyResponse> serverReady(ServerReadyRequest request) {
+        return Uni.createFrom().item(ServerReadyResponse.newBuilder().setReady(models.isReady()).build());
+    }
+
+    @Override
+    public Uni<ModelReadyResponse> modelReady(ModelReadyRequest request) {
+        return GrpcErrors.guard(() -> {
+            models.model(request.getName());
+            return ModelReadyResponse.newBuilder().setReady(true).build();
+        });
+    }
+
+    @Override
+    public Uni<ServerMetadataResponse> serverMetadata(ServerMetadataRequest request) {
+        return Uni.createFrom().item(ServerMetadataResponse.newBuilder().setName("sinewich-serve")
+                .setVersion(ServerVersion.get()).build());
+    }
+
+    @Override
+    public Uni<ModelMetadataResponse> modelMetadata(ModelMetadataRequest request) {
+        return GrpcErrors.guard(() -> {
+            var model = models.model(request.getName());
+            ModelMetadata m = ModelMetadata.of(model.config(), model.tasks());
+            ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder().setName(m.name())
+                    .addAllVersions(m.versions()).setPlatform(m.platform());
+            m.inputs().forEach(t -> b.addInputs(tensor(t)));
+            m.outputs().forEach(t -> b.addOutputs(tensor(t)));
+            return b.build();
+        });
+    }
+
+    private static ModelMetadataResponse.TensorMetadata tensor(ModelMetadata.TensorMetadata t) {
+        return ModelMetadataResponse.TensorMetadata.newBuilder().setName(t.name()).setDatatype(t.datatype())
+                .addAllShape(t.shape()).build();
+    }
+
+    @Override
+    public Uni<ModelInferResponse> modelInfer(ModelInferRequest request) {
+        return GrpcErrors.guardUni(() -> {
+            SinewichConfig config = models.model(request.getModelName()).config();
+            InferRequest parsed = withCallDeadline(OipGrpcMapper.request(request));
+            String task = String.valueOf(parsed.parameters().get("task"));
+            return Async.uni(inference.infer(request.getModelName(), parsed)).map(result -> OipGrpcMapper.response(
+                    config.name(), config.version(), parsed.id(), task, result.outputs().get(task)));
+        });
+    }
+
+    /** The call's gRPC deadline, when it is sooner than the request's own, becomes its deadline. */
+    private static InferRequest withCallDeadline(InferRequest request) {
+        Deadline deadline = Context.current().getDeadline();
+        if (deadline == null) {
+            return request;
+        }
+        long millis = Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS));
+        Object own = request.parameters().get("timeout_ms");
+        if (own instanceof Long && (Long) own <= millis) {
+            return request;
+        }
+        Map<String, Object> parameters = new LinkedHashMap<>(request.parameters());
+        parameters.put("timeout_ms", millis);
+        return new InferRequest(request.id(), parameters, request.inputs(), List.copyOf(request.outputs()));
+    }
+}

@@ -1,0 +1,79 @@
+package dev.sinewich.serve.imaging;
+
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * What one encoded image may be: at most {@code maxBytes} bytes, a header that declares at most
+ * {@code maxPixels} pixels (width · height), and one of the allowed formats. Immutable and
+ * thread-safe.
+ *
+ * @param maxPixels the largest width · height one image may declare, at least 1
+ * @param maxBytes the largest encoded file, in bytes, at least 1
+ * @param formats the accepted formats, not empty
+ */
+public record ImageLimits(long maxPixels, long maxBytes, Set<ImageFormat> formats) {
+
+    /** 4096 × 4096 pixels: one decoded image then takes 192 MiB of floats. */
+    public static final long DEFAULT_MAX_PIXELS = 4096L * 4096L;
+
+    /** 64 MiB of encoded bytes per image. */
+    public static final long DEFAULT_MAX_BYTES = 64L << 20;
+
+    /**
+     * Validates the limits and copies the format set.
+     *
+     * @throws IllegalArgumentException if a limit is not positive or no format is allowed
+     */
+    public ImageLimits {
+        if (maxPixels < 1 || maxBytes < 1) {
+            throw new IllegalArgumentException("image limits must be positive, found maxPixels=" + maxPixels
+                    + ", maxBytes=" + maxBytes);
+        }
+        if (formats == null || formats.isEmpty()) {
+            throw new IllegalArgumentException("image limits must allow at least one format");
+        }
+        formats = Set.copyOf(EnumSet.copyOf(formats));
+    }
+
+    /**
+     * Returns limits that accept PNG and JPEG.
+     *
+     * @param maxPixels the largest width · height of one image
+     * @param maxBytes the largest encoded file, in bytes
+     * @return the limits
+     */
+    public static ImageLimits of(long maxPixels, long maxBytes) {
+        return new ImageLimits(maxPixels, maxBytes, EnumSet.allOf(ImageFormat.class));
+    }
+
+    /**
+     * Returns the default limits: {@link #DEFAULT_MAX_PIXELS}, {@link #DEFAULT_MAX_BYTES}, PNG and
+     * JPEG.
+     *
+     * @return the default limits
+     */
+    public static ImageLimits defaults() {
+        return of(DEFAULT_MAX_PIXELS, DEFAULT_MAX_BYTES);
+    }
+
+    /**
+     * Says whether a format is accepted.
+     *
+     * @param format the format
+     * @return {@code true} if files of that format may be decoded
+     */
+    public boolean allows(ImageFormat format) {
+        return formats.contains(format);
+    }
+
+    /**
+     * Lists the accepted formats for a message.
+     *
+     * @return e.g. {@code "PNG or JPEG"}
+     */
+    String describeFormats() {
+        return EnumSet.copyOf(formats).stream().map(Enum::name).collect(Collectors.joining(" or "));
+    }
+}
