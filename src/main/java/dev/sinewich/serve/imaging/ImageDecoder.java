@@ -64,7 +64,8 @@ public final class ImageDecoder {
     public static DecodedBatch decodeAll(List<byte[]> files, ImageLimits limits) {
         Objects.requireNonNull(files, "files");
         if (files.isEmpty()) {
-            throw new ImageFormatException("no images: a BYTES image input needs at least one PNG or JPEG file");
+            throw new ImageFormatException("no images: a BYTES image input needs at least one "
+                    + limits.describeFormats() + " file");
         }
         ImageHeader first = null;
         for (int i = 0; i < files.size(); i++) {
@@ -73,8 +74,9 @@ public final class ImageDecoder {
             if (first == null) {
                 first = header;
             } else if (header.height() != first.height() || header.width() != first.width()) {
-                throw new ImageFormatException("image[" + i + "] is " + header.size() + " pixels (width x height) but image[0] is "
-                        + first.size() + "; all images of one request must have the same size");
+                throw new ImageFormatException("image[" + i + "] is " + header.size()
+                        + " pixels (width x height) but image[0] is " + first.size()
+                        + "; all images of one request must have the same size");
             }
         }
         long plane = 3L * first.height() * first.width();
@@ -97,7 +99,8 @@ public final class ImageDecoder {
     private static ImageFormat check(byte[] bytes, ImageLimits limits) {
         Objects.requireNonNull(limits, "limits");
         if (bytes == null || bytes.length == 0) {
-            throw new ImageFormatException("the image is empty (0 bytes); expected a " + limits.describeFormats() + " file");
+            throw new ImageFormatException("the image is empty (0 bytes); expected a "
+                    + limits.describeFormats() + " file");
         }
         if (bytes.length > limits.maxBytes()) {
             throw new ImageTooLargeException("the image file has " + bytes.length + " bytes, more than the limit of "

@@ -1,5 +1,6 @@
 package dev.sinewich.serve.imaging;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -56,7 +57,7 @@ public enum ImageFormat {
      *     bytes in hex
      */
     static String describeOther(byte[] bytes) {
-        String ascii = new String(bytes, 0, Math.min(bytes.length, 12), java.nio.charset.StandardCharsets.ISO_8859_1);
+        String ascii = new String(bytes, 0, Math.min(bytes.length, 12), StandardCharsets.ISO_8859_1);
         if (ascii.startsWith("GIF8")) {
             return "a GIF file";
         }

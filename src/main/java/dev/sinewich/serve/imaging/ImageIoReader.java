@@ -20,8 +20,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * One use of a {@code javax.imageio} reader on an in-memory file, turning everything the plugin
  * throws (IOExceptions, and RuntimeExceptions on garbage) and every warning that is not about
  * ignoring something (such as libjpeg's "Premature end of JPEG file") into an
- * {@link ImageFormatException}; PNG chunk CRCs and the IEND chunk are checked by {@link PngChunks}. The stream is memory-cached, never a temporary file. Not
- * thread-safe; each decode makes its own.
+ * {@link ImageFormatException}; {@link PngChunks} checks the PNG chunk CRCs and the IEND chunk
+ * that ImageIO skips. The stream is memory-cached, never a temporary file. Not thread-safe; each
+ * decode makes its own.
  */
 final class ImageIoReader {
 
@@ -29,6 +30,9 @@ final class ImageIoReader {
     interface Task<T> {
         T run(ImageIoReader reader) throws IOException;
     }
+
+    /** The longest Java array that every JVM can allocate. */
+    private static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final ImageReader reader;
     private final ImageFormat format;
@@ -88,12 +92,14 @@ final class ImageIoReader {
         int width = reader.getWidth(0);
         int height = reader.getHeight(0);
         if (width < 1 || height < 1) {
-            throw new ImageFormatException("the " + format + " header declares an empty image (" + width + "x" + height + ")");
+            throw new ImageFormatException("the " + format + " header declares an empty image ("
+                    + width + "x" + height + ")");
         }
         long pixels = (long) width * height;
-        if (pixels > limits.maxPixels() || 3 * pixels > Integer.MAX_VALUE - 8) {
+        long limit = Math.min(limits.maxPixels(), MAX_ARRAY / 3);
+        if (pixels > limit) {
             throw new ImageTooLargeException("the " + format + " header declares " + width + "x" + height + " pixels ("
-                    + pixels + "), more than the limit of " + limits.maxPixels() + " pixels per image; it was not decoded");
+                    + pixels + "), more than the limit of " + limit + " pixels per image; it was not decoded");
         }
         checkWarnings();
         return new ImageHeader(format, height, width);
@@ -170,7 +176,7 @@ final class ImageIoReader {
             }
         }
         String all = text.length() == 0 ? "cannot be decoded" : text.toString();
-        return all.length() > 300 ? all.substring(0, 300) + "…" : all;
+        return all.length() > 300 ? all.substring(0, 300) + "..." : all;
     }
 
     private static String clean(String message) {
@@ -181,7 +187,8 @@ final class ImageIoReader {
         while (line.endsWith("!") || line.endsWith(".")) {
             line = line.substring(0, line.length() - 1);
         }
-        boolean word = line.length() > 1 && Character.isUpperCase(line.charAt(0)) && Character.isLowerCase(line.charAt(1));
+        boolean word = line.length() > 1 && Character.isUpperCase(line.charAt(0))
+                && Character.isLowerCase(line.charAt(1));
         return word ? Character.toLowerCase(line.charAt(0)) + line.substring(1) : line;
     }
 }

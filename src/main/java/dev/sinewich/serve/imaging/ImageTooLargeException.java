@@ -5,8 +5,9 @@ package dev.sinewich.serve.imaging;
  * {@link ImageLimits#maxBytes()}, or a header that declares more pixels than
  * {@link ImageLimits#maxPixels()} (checked before any pixel is allocated, so decompression bombs
  * cost nothing). A subclass of {@link ImageFormatException} so that a front end that only knows
- * the parent still answers 400; one that knows this class should answer 413 (Content Too Large)
- * or RESOURCE_EXHAUSTED.
+ * the parent still answers 400; one that knows this class should answer 413 (Content Too Large),
+ * and on gRPC INVALID_ARGUMENT rather than RESOURCE_EXHAUSTED, which clients read as "retry
+ * later" although the same file will always fail.
  */
 public class ImageTooLargeException extends ImageFormatException {
 

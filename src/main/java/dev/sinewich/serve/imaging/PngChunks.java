@@ -51,7 +51,8 @@ final class PngChunks {
     }
 
     private static int readInt(byte[] bytes, int at) {
-        return (bytes[at] & 0xff) << 24 | (bytes[at + 1] & 0xff) << 16 | (bytes[at + 2] & 0xff) << 8 | (bytes[at + 3] & 0xff);
+        return (bytes[at] & 0xff) << 24 | (bytes[at + 1] & 0xff) << 16
+                | (bytes[at + 2] & 0xff) << 8 | (bytes[at + 3] & 0xff);
     }
 
     private static String printable(String type) {
