@@ -1,6 +1,7 @@
 package dev.sinewich.serve.api;
 
 import dev.sinewich.serve.bundle.BundleException;
+import dev.sinewich.serve.imaging.ImageTooLargeException;
 import dev.sinewich.serve.model.InvalidInputException;
 import dev.sinewich.serve.serving.CapacityExceededException;
 import dev.sinewich.serve.serving.DeadlineExceededException;
@@ -17,7 +18,7 @@ import java.util.concurrent.ExecutionException;
  * @param httpStatus the HTTP status
  * @param grpcCode the gRPC status code
  * @param message the caller-facing message
- * @param reason a short label: invalid_input, not_found, capacity, deadline, cancelled, internal
+ * @param reason a short label: invalid_input, too_large, not_found, capacity, deadline, cancelled, internal
  * @param retryable whether the caller should retry later (adds Retry-After)
  */
 public record Failure(int httpStatus, Status.Code grpcCode, String message, String reason, boolean retryable) {
@@ -30,6 +31,9 @@ public record Failure(int httpStatus, Status.Code grpcCode, String message, Stri
      */
     public static Failure of(Throwable failure) {
         Throwable e = unwrap(failure);
+        if (e instanceof ImageTooLargeException) {
+            return new Failure(413, Status.Code.INVALID_ARGUMENT, e.getMessage(), "too_large", false);
+        }
         if (e instanceof InvalidInputException || e instanceof BundleException) {
             return new Failure(400, Status.Code.INVALID_ARGUMENT, e.getMessage(), "invalid_input", false);
         }

@@ -35,6 +35,32 @@ public interface ServingConfig {
      */
     Kernels kernels();
 
+    /**
+     * Returns the request limits.
+     *
+     * @return the limits
+     */
+    Limits limits();
+
+    /** What one request may carry. */
+    interface Limits {
+        /**
+         * Returns the most pixels one encoded image may declare in its header (checked before decoding).
+         *
+         * @return the pixel limit
+         */
+        @WithDefault("16777216")
+        long maxImagePixels();
+
+        /**
+         * Returns the most bytes one encoded image may have.
+         *
+         * @return the byte limit
+         */
+        @WithDefault("32M")
+        MemorySize maxImageBytes();
+    }
+
     /** How per-task weights are provided. */
     interface Kernels {
         /**

@@ -5,11 +5,10 @@ import dev.sinewich.serve.api.grpc.oip.InferParameter;
 import dev.sinewich.serve.api.grpc.oip.InferTensorContents;
 import dev.sinewich.serve.api.grpc.oip.ModelInferRequest;
 import dev.sinewich.serve.api.grpc.oip.ModelInferResponse;
+import dev.sinewich.serve.api.oip.BinaryTensors;
 import dev.sinewich.serve.api.oip.InferRequest;
 import dev.sinewich.serve.model.InvalidInputException;
 import dev.sinewich.serve.model.OutputTensor;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,21 +71,7 @@ final class OipGrpcMapper {
     }
 
     private static InferRequest.Input rawInput(ModelInferRequest.InferInputTensor in, long[] shape, ByteString raw) {
-        switch (in.getDatatype()) {
-            case "FP32": {
-                if (raw.size() % Float.BYTES != 0) {
-                    throw new InvalidInputException("input '" + in.getName() + "' raw FP32 contents have " + raw.size()
-                            + " bytes, not a multiple of 4");
-                }
-                float[] values = new float[raw.size() / Float.BYTES];
-                raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
-                return new InferRequest.Input(in.getName(), "FP32", shape, values, null);
-            }
-            case "UINT8":
-                return new InferRequest.Input(in.getName(), "UINT8", shape, null, raw.toByteArray());
-            default:
-                return new InferRequest.Input(in.getName(), in.getDatatype(), shape, new float[0], null);
-        }
+        return BinaryTensors.input(in.getName(), in.getDatatype(), shape, raw.asReadOnlyByteBuffer());
     }
 
     private static InferRequest.Input typedInput(ModelInferRequest.InferInputTensor in, long[] shape) {
@@ -97,7 +82,7 @@ final class OipGrpcMapper {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = c.getFp32Contents(i);
                 }
-                return new InferRequest.Input(in.getName(), "FP32", shape, values, null);
+                return InferRequest.Input.numeric(in.getName(), "FP32", shape, values, null);
             }
             case "UINT8": {
                 byte[] values = new byte[c.getUintContentsCount()];
@@ -109,10 +94,13 @@ final class OipGrpcMapper {
                     }
                     values[i] = (byte) v;
                 }
-                return new InferRequest.Input(in.getName(), "UINT8", shape, null, values);
+                return InferRequest.Input.numeric(in.getName(), "UINT8", shape, null, values);
             }
+            case "BYTES":
+                return InferRequest.Input.bytes(in.getName(), shape,
+                        c.getBytesContentsList().stream().map(ByteString::toByteArray).toList());
             default:
-                return new InferRequest.Input(in.getName(), in.getDatatype(), shape, new float[0], null);
+                return InferRequest.Input.numeric(in.getName(), in.getDatatype(), shape, new float[0], null);
         }
     }
 
@@ -138,13 +126,7 @@ final class OipGrpcMapper {
                 o.addShape(d);
             }
             b.addOutputs(o);
-            ByteBuffer bytes = ByteBuffer.allocate(t.size() * 4).order(ByteOrder.LITTLE_ENDIAN);
-            if (t.floats() != null) {
-                bytes.asFloatBuffer().put(t.floats());
-            } else {
-                bytes.asIntBuffer().put(t.ints());
-            }
-            b.addRawOutputContents(ByteString.copyFrom(bytes.array()));
+            b.addRawOutputContents(ByteString.copyFrom(BinaryTensors.output(t.floats(), t.ints())));
         }
         return b.build();
     }

@@ -72,7 +72,7 @@ public class OipGrpcService implements GRPCInferenceService {
     @Override
     public Uni<ServerMetadataResponse> serverMetadata(ServerMetadataRequest request) {
         return Uni.createFrom().item(ServerMetadataResponse.newBuilder().setName("sinewich-serve")
-                .setVersion(ServerVersion.get()).build());
+                .setVersion(ServerVersion.get()).addExtensions("binary_tensor_data").build());
     }
 
     @Override
@@ -117,6 +117,7 @@ public class OipGrpcService implements GRPCInferenceService {
         }
         Map<String, Object> parameters = new LinkedHashMap<>(request.parameters());
         parameters.put("timeout_ms", millis);
-        return new InferRequest(request.id(), parameters, request.inputs(), List.copyOf(request.outputs()));
+        return new InferRequest(request.id(), parameters, request.inputs(), List.copyOf(request.outputs()),
+                request.binaryOutputs());
     }
 }

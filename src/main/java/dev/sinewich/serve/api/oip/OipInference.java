@@ -1,5 +1,7 @@
 package dev.sinewich.serve.api.oip;
 
+import dev.sinewich.serve.imaging.ImageDecoder;
+import dev.sinewich.serve.imaging.ImageLimits;
 import dev.sinewich.serve.model.ForwardItem;
 import dev.sinewich.serve.model.ImageBatch;
 import dev.sinewich.serve.model.InvalidInputException;
@@ -7,6 +9,7 @@ import dev.sinewich.serve.serving.ImageTensors;
 import dev.sinewich.serve.serving.InferenceRequest;
 import dev.sinewich.serve.serving.InferenceResult;
 import dev.sinewich.serve.serving.InferenceService;
+import dev.sinewich.serve.serving.ServingConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -24,14 +27,17 @@ public class OipInference {
     public static final String IMAGE = "image";
 
     private final InferenceService inference;
+    private final ImageLimits limits;
 
     /**
      * Creates the handler.
      *
      * @param inference the scheduler
+     * @param config the server settings (image limits)
      */
-    public OipInference(InferenceService inference) {
+    public OipInference(InferenceService inference, ServingConfig config) {
         this.inference = inference;
+        this.limits = ImageLimits.of(config.limits().maxImagePixels(), config.limits().maxImageBytes().asLongValue());
     }
 
     /**
@@ -67,19 +73,27 @@ public class OipInference {
         return Duration.ofMillis((Long) timeoutMs);
     }
 
-    private static ImageBatch images(List<InferRequest.Input> inputs) {
+    private ImageBatch images(List<InferRequest.Input> inputs) {
         if (inputs.size() != 1 || !IMAGE.equals(inputs.get(0).name())) {
             throw new InvalidInputException("expected exactly one input named 'image', found "
                     + inputs.stream().map(i -> "'" + i.name() + "'").toList());
         }
         InferRequest.Input input = inputs.get(0);
         String datatype = input.datatype();
+        if ("BYTES".equals(datatype)) {
+            if (input.shape().length != 1 || input.shape()[0] != input.count() || input.count() < 1) {
+                throw new InvalidInputException("input 'image' BYTES must have shape (N) with N ≥ 1 encoded files; "
+                        + "found shape " + java.util.Arrays.toString(input.shape()) + " with " + input.count()
+                        + " elements");
+            }
+            return ImageDecoder.decodeAll(input.elements(), limits).toImageBatch();
+        }
         if (!"FP32".equals(datatype) && !"UINT8".equals(datatype)) {
-            throw new InvalidInputException("input 'image' datatype must be FP32 (N, 3, h, w) or UINT8 (N, h, w, 3), "
-                    + "found " + datatype);
+            throw new InvalidInputException("input 'image' datatype must be FP32 (N, 3, h, w), UINT8 (N, h, w, 3) "
+                    + "or BYTES (N) of PNG/JPEG files; found " + datatype);
         }
         int expected = ImageTensors.checkShape(datatype, input.shape());
-        int found = input.floats() != null ? input.floats().length : input.bytes().length;
+        int found = input.count();
         if (found != expected) {
             throw new InvalidInputException("input 'image' of shape " + java.util.Arrays.toString(input.shape())
                     + " needs " + expected + " values, found " + found);

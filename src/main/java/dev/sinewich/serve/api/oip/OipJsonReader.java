@@ -6,11 +6,15 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.sinewich.serve.model.InvalidInputException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Streams an Open Inference Protocol JSON request body into an {@link InferRequest}: tensor data is
@@ -24,22 +28,44 @@ public final class OipJsonReader {
     private OipJsonReader() {}
 
     /**
-     * Parses a request body.
+     * Parses a JSON request body.
      *
      * @param body the UTF-8 JSON
      * @return the request
      * @throws InvalidInputException naming the first problem
      */
     public static InferRequest read(byte[] body) {
+        return read(body, -1);
+    }
+
+    /**
+     * Parses a request body, with the binary tensor data extension when a JSON header length is
+     * given: the first {@code headerLength} bytes are the JSON, and the inputs that declare
+     * {@code binary_data_size} take their data, in order, from the bytes after it (FP32
+     * little-endian, UINT8 as is, BYTES as 4-byte little-endian length + bytes per element).
+     *
+     * @param body the body
+     * @param headerLength the {@code Inference-Header-Content-Length}, or −1 for a JSON-only body
+     * @return the request
+     * @throws InvalidInputException naming the first problem
+     */
+    public static InferRequest read(byte[] body, int headerLength) {
         if (body == null || body.length == 0) {
             throw new InvalidInputException("the request body is empty; expected an inference request JSON object");
         }
-        try (JsonParser p = JSON.createParser(body)) {
+        if (headerLength > body.length || headerLength == 0 || headerLength < -1) {
+            throw new InvalidInputException("Inference-Header-Content-Length is " + headerLength + " but the body has "
+                    + body.length + " bytes");
+        }
+        int jsonLength = headerLength < 0 ? body.length : headerLength;
+        Binary binary = new Binary(body, jsonLength);
+        try (JsonParser p = JSON.createParser(body, 0, jsonLength)) {
             expect(p.nextToken(), JsonToken.START_OBJECT, "the request body");
             String id = null;
             Map<String, Object> parameters = Map.of();
             List<InferRequest.Input> inputs = null;
             List<String> outputs = List.of();
+            Set<String> binaryOutputs = new HashSet<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken value = p.nextToken();
@@ -52,10 +78,10 @@ public final class OipJsonReader {
                         parameters = parameters(p, "'parameters'");
                         break;
                     case "inputs":
-                        inputs = inputs(p);
+                        inputs = inputs(p, binary);
                         break;
                     case "outputs":
-                        outputs = outputs(p);
+                        outputs = outputs(p, binaryOutputs);
                         break;
                     default:
                         throw new InvalidInputException("unknown request field '" + field
@@ -68,7 +94,8 @@ public final class OipJsonReader {
             if (inputs == null) {
                 throw new InvalidInputException("the request has no 'inputs'");
             }
-            return new InferRequest(id, parameters, inputs, outputs);
+            binary.requireAllUsed();
+            return new InferRequest(id, parameters, inputs, outputs, Set.copyOf(binaryOutputs));
         } catch (JsonParseException e) {
             throw new InvalidInputException("the request body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -76,21 +103,23 @@ public final class OipJsonReader {
         }
     }
 
-    private static List<InferRequest.Input> inputs(JsonParser p) throws IOException {
+    private static List<InferRequest.Input> inputs(JsonParser p, Binary binary) throws IOException {
         expect(p.currentToken(), JsonToken.START_ARRAY, "'inputs'");
         List<InferRequest.Input> inputs = new ArrayList<>();
         while (p.nextToken() != JsonToken.END_ARRAY) {
-            inputs.add(input(p, "inputs[" + inputs.size() + "]"));
+            inputs.add(input(p, "inputs[" + inputs.size() + "]", binary));
         }
         return inputs;
     }
 
-    private static InferRequest.Input input(JsonParser p, String where) throws IOException {
+    private static InferRequest.Input input(JsonParser p, String where, Binary binary) throws IOException {
         expect(p.currentToken(), JsonToken.START_OBJECT, where);
         String name = null;
         String datatype = null;
         long[] shape = null;
         FloatList data = null;
+        List<String> strings = null;
+        long binarySize = -1;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String field = p.currentName();
             JsonToken value = p.nextToken();
@@ -107,25 +136,65 @@ public final class OipJsonReader {
                     shape = shape(p, where + ".shape");
                     break;
                 case "parameters":
-                    parameters(p, where + ".parameters");
+                    Object size = parameters(p, where + ".parameters").get("binary_data_size");
+                    if (size != null) {
+                        if (!(size instanceof Long) || (Long) size < 0) {
+                            throw new InvalidInputException(where + ".parameters.binary_data_size must be a "
+                                    + "non-negative integer, found " + size);
+                        }
+                        binarySize = (Long) size;
+                    }
                     break;
                 case "data":
                     data = new FloatList();
-                    readNumbers(p, data, where + ".data");
+                    strings = new ArrayList<>();
+                    readData(p, data, strings, where + ".data");
                     break;
                 default:
                     throw new InvalidInputException("unknown field '" + field + "' in " + where
                             + "; expected name, datatype, shape, parameters, data");
             }
         }
-        if (name == null || datatype == null || shape == null || data == null) {
-            throw new InvalidInputException(where + " must have name, datatype, shape and data");
+        if (name == null || datatype == null || shape == null) {
+            throw new InvalidInputException(where + " must have name, datatype and shape");
+        }
+        if (binarySize >= 0) {
+            if (data != null) {
+                throw new InvalidInputException(where + " has both data and binary_data_size; give one");
+            }
+            return binary.take(name, datatype, shape, binarySize, where);
+        }
+        if (data == null) {
+            throw new InvalidInputException(where + " has no data (give data, or binary_data_size with the binary "
+                    + "tensor data extension)");
+        }
+        if ("BYTES".equals(datatype)) {
+            if (data.size() > 0) {
+                throw new InvalidInputException(where + ".data of a BYTES tensor must hold base64 strings, found numbers");
+            }
+            return InferRequest.Input.bytes(name, shape, base64(strings, where));
+        }
+        if (!strings.isEmpty()) {
+            throw new InvalidInputException(where + ".data of a " + datatype + " tensor must hold numbers, found strings");
         }
         float[] values = data.toArray();
         if ("UINT8".equals(datatype)) {
-            return new InferRequest.Input(name, datatype, shape, null, toBytes(values, where));
+            return InferRequest.Input.numeric(name, datatype, shape, null, toBytes(values, where));
         }
-        return new InferRequest.Input(name, datatype, shape, values, null);
+        return InferRequest.Input.numeric(name, datatype, shape, values, null);
+    }
+
+    private static List<byte[]> base64(List<String> strings, String where) {
+        List<byte[]> elements = new ArrayList<>(strings.size());
+        for (int i = 0; i < strings.size(); i++) {
+            try {
+                elements.add(Base64.getDecoder().decode(strings.get(i)));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException(where + ".data element " + i
+                        + " is not base64: BYTES elements in JSON are base64-encoded files");
+            }
+        }
+        return elements;
     }
 
     private static byte[] toBytes(float[] values, String where) {
@@ -153,17 +222,20 @@ public final class OipJsonReader {
         return dims.stream().mapToLong(Long::longValue).toArray();
     }
 
-    private static void readNumbers(JsonParser p, FloatList out, String where) throws IOException {
+    private static void readData(JsonParser p, FloatList numbers, List<String> strings, String where)
+            throws IOException {
         JsonToken t = p.currentToken();
         if (t == JsonToken.START_ARRAY) {
             while (p.nextToken() != JsonToken.END_ARRAY) {
-                readNumbers(p, out, where);
+                readData(p, numbers, strings, where);
             }
         } else if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
-            out.add(p.getFloatValue());
+            numbers.add(p.getFloatValue());
+        } else if (t == JsonToken.VALUE_STRING) {
+            strings.add(p.getText());
         } else {
-            throw new InvalidInputException(where + " must hold only numbers (nested arrays allowed); found "
-                    + t.asString());
+            throw new InvalidInputException(where + " must hold numbers, or base64 strings for BYTES (nested arrays "
+                    + "allowed); found " + t.asString());
         }
     }
 
@@ -194,13 +266,14 @@ public final class OipJsonReader {
         return params;
     }
 
-    private static List<String> outputs(JsonParser p) throws IOException {
+    private static List<String> outputs(JsonParser p, Set<String> binaryOutputs) throws IOException {
         expect(p.currentToken(), JsonToken.START_ARRAY, "'outputs'");
         List<String> names = new ArrayList<>();
         while (p.nextToken() != JsonToken.END_ARRAY) {
             String where = "outputs[" + names.size() + "]";
             expect(p.currentToken(), JsonToken.START_OBJECT, where);
             String name = null;
+            boolean binaryFlag = false;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken v = p.nextToken();
@@ -208,7 +281,9 @@ public final class OipJsonReader {
                     expect(v, JsonToken.VALUE_STRING, where + ".name");
                     name = p.getText();
                 } else if ("parameters".equals(field)) {
-                    parameters(p, where + ".parameters");
+                    if (Boolean.TRUE.equals(parameters(p, where + ".parameters").get("binary_data"))) {
+                        binaryFlag = true;
+                    }
                 } else {
                     throw new InvalidInputException("unknown field '" + field + "' in " + where
                             + "; expected name, parameters");
@@ -218,6 +293,9 @@ public final class OipJsonReader {
                 throw new InvalidInputException(where + " has no name");
             }
             names.add(name);
+            if (binaryFlag) {
+                binaryOutputs.add(name);
+            }
         }
         return names;
     }
@@ -246,8 +324,40 @@ public final class OipJsonReader {
             values[size++] = v;
         }
 
+        int size() {
+            return size;
+        }
+
         float[] toArray() {
             return Arrays.copyOf(values, size);
+        }
+    }
+
+    /** The binary section after the JSON header, handed out to inputs in order. */
+    private static final class Binary {
+        private final byte[] body;
+        private int position;
+
+        Binary(byte[] body, int start) {
+            this.body = body;
+            this.position = start;
+        }
+
+        InferRequest.Input take(String name, String datatype, long[] shape, long size, String where) {
+            if (size > body.length - position) {
+                throw new InvalidInputException(where + " declares binary_data_size " + size + " but only "
+                        + (body.length - position) + " bytes of binary data remain");
+            }
+            ByteBuffer slice = ByteBuffer.wrap(body, position, (int) size);
+            position += (int) size;
+            return BinaryTensors.input(name, datatype, shape, slice);
+        }
+
+        void requireAllUsed() {
+            if (position != body.length) {
+                throw new InvalidInputException((body.length - position) + " bytes of binary data follow the JSON "
+                        + "header but no input claims them (binary_data_size)");
+            }
         }
     }
 }

@@ -19,17 +19,51 @@ public final class OipJsonWriter {
     private OipJsonWriter() {}
 
     /**
-     * Serialises a response.
+     * A serialised response: the JSON, followed by binary output data when any output was asked
+     * for as binary.
+     *
+     * @param body the bytes to send
+     * @param jsonLength the JSON header's length when binary data follows it, else −1
+     */
+    public record Encoded(byte[] body, int jsonLength) {
+
+        /**
+         * Tells whether binary data follows the JSON.
+         *
+         * @return true when the body is JSON plus binary data
+         */
+        public boolean binary() {
+            return jsonLength >= 0;
+        }
+    }
+
+    /**
+     * Serialises a response, with the binary tensor data extension for the outputs the request asks
+     * for as binary.
      *
      * @param modelName the model name
      * @param modelVersion the model version
-     * @param id the request id, or {@code null}
+     * @param request the request
      * @param task the task that ran
      * @param outputs the outputs
-     * @return the UTF-8 JSON
+     * @return the body
      */
-    public static byte[] response(String modelName, String modelVersion, String id, String task,
+    public static Encoded response(String modelName, String modelVersion, InferRequest request, String task,
             List<OutputTensor> outputs) {
+        ByteArrayOutputStream binary = new ByteArrayOutputStream();
+        byte[] json = json(modelName, modelVersion, request, task, outputs, binary);
+        if (binary.size() == 0) {
+            return new Encoded(json, -1);
+        }
+        byte[] body = new byte[json.length + binary.size()];
+        System.arraycopy(json, 0, body, 0, json.length);
+        System.arraycopy(binary.toByteArray(), 0, body, json.length, binary.size());
+        return new Encoded(body, json.length);
+    }
+
+    private static byte[] json(String modelName, String modelVersion, InferRequest request, String task,
+            List<OutputTensor> outputs, ByteArrayOutputStream binary) {
+        String id = request.id();
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -51,6 +85,15 @@ public final class OipJsonWriter {
                     g.writeNumber(d);
                 }
                 g.writeEndArray();
+                if (request.binary(t.name())) {
+                    byte[] data = BinaryTensors.output(t.floats(), t.ints());
+                    binary.write(data, 0, data.length);
+                    g.writeObjectFieldStart("parameters");
+                    g.writeNumberField("binary_data_size", data.length);
+                    g.writeEndObject();
+                    g.writeEndObject();
+                    continue;
+                }
                 g.writeArrayFieldStart("data");
                 if (t.floats() != null) {
                     for (float v : t.floats()) {

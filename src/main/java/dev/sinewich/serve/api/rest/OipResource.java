@@ -6,12 +6,14 @@ import dev.sinewich.serve.api.oip.OipInference;
 import dev.sinewich.serve.api.oip.OipJsonReader;
 import dev.sinewich.serve.api.oip.OipJsonWriter;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.model.InvalidInputException;
 import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.api.Async;
 import dev.sinewich.serve.api.ServerVersion;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -29,6 +31,9 @@ import java.util.Map;
 @Path("/v2")
 @Produces(MediaType.APPLICATION_JSON)
 public class OipResource {
+
+    /** The binary tensor data extension's header: the length of the JSON part of the body. */
+    static final String HEADER_LENGTH = "Inference-Header-Content-Length";
 
     private final ModelService models;
     private final OipInference inference;
@@ -51,7 +56,8 @@ public class OipResource {
      */
     @GET
     public Map<String, Object> server() {
-        return Map.of("name", "sinewich-serve", "version", ServerVersion.get(), "extensions", List.of());
+        return Map.of("name", "sinewich-serve", "version", ServerVersion.get(), "extensions",
+                List.of("binary_tensor_data"));
     }
 
     /**
@@ -112,13 +118,30 @@ public class OipResource {
     @POST
     @Path("models/{name}/infer")
     @Consumes(MediaType.WILDCARD)
-    public Uni<Response> infer(@PathParam("name") String name, byte[] body) {
+    public Uni<Response> infer(@PathParam("name") String name,
+            @HeaderParam(HEADER_LENGTH) String headerLength, byte[] body) {
         SinewichConfig config = models.model(name).config();
-        InferRequest request = OipJsonReader.read(body);
+        InferRequest request = OipJsonReader.read(body, parseLength(headerLength));
         String task = String.valueOf(request.parameters().get("task"));
-        return Async.uni(inference.infer(name, request)).map(result -> Response.ok(
-                OipJsonWriter.response(config.name(), config.version(), request.id(), task,
-                        result.outputs().get(task)),
-                MediaType.APPLICATION_JSON_TYPE).build());
+        return Async.uni(inference.infer(name, request)).map(result -> {
+            OipJsonWriter.Encoded encoded = OipJsonWriter.response(config.name(), config.version(), request, task,
+                    result.outputs().get(task));
+            if (!encoded.binary()) {
+                return Response.ok(encoded.body(), MediaType.APPLICATION_JSON_TYPE).build();
+            }
+            return Response.ok(encoded.body(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
+                    .header(HEADER_LENGTH, encoded.jsonLength()).build();
+        });
+    }
+
+    private static int parseLength(String header) {
+        if (header == null) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(header.trim());
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException(HEADER_LENGTH + " must be an integer, found '" + header + "'");
+        }
     }
 }

@@ -197,6 +197,91 @@ class OipRestTest {
         given().when().get("/v2/models/nope").then().statusCode(404).body("error", containsString(MODEL));
     }
 
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
+    void binaryTensorDataExtensionInAndOut() throws Exception {
+        java.nio.ByteBuffer raw = java.nio.ByteBuffer.allocate(input.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(input);
+        ObjectNode header = JSON.createObjectNode();
+        header.putObject("parameters").put("task", "normals").put("binary_data_output", true);
+        ObjectNode in = header.putArray("inputs").addObject();
+        in.put("name", "image").put("datatype", "FP32");
+        ArrayNode shape = in.putArray("shape");
+        for (long d : inputShape) {
+            shape.add(d);
+        }
+        in.putObject("parameters").put("binary_data_size", raw.capacity());
+        byte[] json = header.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        io.restassured.response.Response r = given().contentType("application/octet-stream")
+                .header("Inference-Header-Content-Length", json.length).body(concat(json, raw.array()))
+                .when().post("/v2/models/" + MODEL + "/infer");
+        assertEquals(200, r.statusCode(), r.asString());
+        int jsonLength = Integer.parseInt(r.header("Inference-Header-Content-Length"));
+        byte[] body = r.asByteArray();
+        JsonNode meta = JSON.readTree(new String(body, 0, jsonLength, java.nio.charset.StandardCharsets.UTF_8));
+        JsonNode out = meta.get("outputs").get(0);
+        assertEquals(null, out.get("data"), "binary outputs carry no JSON data");
+        int size = out.get("parameters").get("binary_data_size").asInt();
+        assertEquals(body.length - jsonLength, size);
+        var floats = java.nio.ByteBuffer.wrap(body, jsonLength, size).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer();
+        float[] expected = io.readFloats("normals/normals");
+        assertEquals(expected.length, floats.remaining());
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], floats.get(i), 1e-4f, "normals at " + i);
+        }
+        given().contentType("application/octet-stream").header("Inference-Header-Content-Length", json.length)
+                .body(concat(json, new byte[8])).when().post("/v2/models/" + MODEL + "/infer")
+                .then().statusCode(400).body("error", containsString("binary_data_size"));
+    }
+
+    @Test
+    void encodedImagesAsBytesMatchTheSamePixelsAsUint8() throws Exception {
+        int h = 13;
+        int w = 17;
+        byte[] planar = new byte[3 * h * w];
+        int[] hwc = new int[3 * h * w];
+        for (int c = 0; c < 3; c++) {
+            for (int p = 0; p < h * w; p++) {
+                int v = (p * 7 + c * 80) % 256;
+                planar[c * h * w + p] = (byte) v;
+                hwc[p * 3 + c] = v;
+            }
+        }
+        byte[] png = dev.sinewich.serve.imaging.PngWriter.rgb8(h, w, planar);
+        ObjectNode bytes = request("saliency", "BYTES", new long[] {2},
+                List.of(java.util.Base64.getEncoder().encodeToString(png),
+                        java.util.Base64.getEncoder().encodeToString(png)));
+        JsonNode fromPng = infer(bytes);
+        JsonNode fromUint8 = infer(request("saliency", "UINT8", new long[] {1, h, w, 3}, hwc));
+        JsonNode a = output(fromPng, "saliency");
+        assertEquals("[2," + h + "," + w + "]", a.get("shape").toString());
+        for (int i = 0; i < h * w; i++) {
+            assertEquals(output(fromUint8, "saliency").get("data").get(i).floatValue(), a.get("data").get(i).floatValue(),
+                    1e-5f, "pixel " + i);
+            assertEquals(a.get("data").get(i).floatValue(), a.get("data").get(h * w + i).floatValue(), 1e-5f);
+        }
+        expectError(request("saliency", "BYTES", new long[] {1}, List.of("bm90IGFuIGltYWdl")), 400,
+                "PNG or JPEG");
+        byte[] bomb = java.util.Arrays.copyOf(png, png.length);
+        java.nio.ByteBuffer.wrap(bomb, 16, 8).putInt(50000).putInt(50000); // IHDR width and height
+        fixCrc(bomb);
+        expectError(request("saliency", "BYTES", new long[] {1},
+                List.of(java.util.Base64.getEncoder().encodeToString(bomb))), 413, "50000");
+    }
+
+    /** Recomputes the IHDR chunk's CRC after its fields were edited. */
+    private static void fixCrc(byte[] png) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17);
+        java.nio.ByteBuffer.wrap(png, 29, 4).putInt((int) crc.getValue());
+    }
+
     private static void expectError(ObjectNode body, int status, String message) {
         String error = given().contentType(ContentType.JSON).body(body.toString())
                 .when().post("/v2/models/" + MODEL + "/infer")
