@@ -36,6 +36,7 @@ public final class BatchScheduler {
     private final ScheduledExecutorService timers;
     private final List<Thread> workers = new ArrayList<>();
     private final SchedulerStats stats = new SchedulerStats();
+    private volatile PassListener listener = PassListener.NONE;
     private volatile boolean accepting = true;
     private volatile boolean running;
 
@@ -129,6 +130,24 @@ public final class BatchScheduler {
     }
 
     /**
+     * Sets who hears about passes and queue waits.
+     *
+     * @param listener the listener
+     */
+    public void listener(PassListener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Tells whether new requests are accepted (false once shutdown began).
+     *
+     * @return true while accepting
+     */
+    public boolean accepting() {
+        return accepting && running;
+    }
+
+    /**
      * Returns the number of accepted requests not yet started.
      *
      * @return the queue length
@@ -193,12 +212,16 @@ public final class BatchScheduler {
             return;
         }
         long start = System.nanoTime();
+        for (Job job : live) {
+            listener.requestStarted((start - job.acceptedNanos) / 1e9);
+        }
         try {
             List<Map<String, List<OutputTensor>>> outputs = live.get(0).model.predictBatch(
                     live.stream().map(j -> j.item).toList());
             long end = System.nanoTime();
             int rows = live.stream().mapToInt(Job::rows).sum();
             stats.recordPass(live.size(), rows, (end - start) / 1e9);
+            listener.passRun(live.size(), rows, (end - start) / 1e9);
             for (int i = 0; i < live.size(); i++) {
                 Job job = live.get(i);
                 job.result.complete(new InferenceResult(outputs.get(i), (start - job.acceptedNanos) / 1e9,

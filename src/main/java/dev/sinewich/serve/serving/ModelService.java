@@ -2,6 +2,8 @@ package dev.sinewich.serve.serving;
 
 import dev.sinewich.serve.bundle.Bundle;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.model.ForwardItem;
+import dev.sinewich.serve.model.ImageBatch;
 import dev.sinewich.serve.model.KernelSettings;
 import dev.sinewich.serve.model.SinewichModel;
 import io.quarkus.runtime.ShutdownEvent;
@@ -46,7 +48,7 @@ public class ModelService {
         this.config = config;
     }
 
-    void onStart(@Observes StartupEvent event) {
+    void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent event) {
         load();
     }
 
@@ -71,13 +73,16 @@ public class ModelService {
         } else {
             path = Paths.get(config.model().path().get());
         }
+        SinewichModel loaded;
         try (Bundle bundle = Bundle.open(path)) {
-            model = SinewichModel.load(bundle, SinewichModel.selectDevice(config.model().device()), kernelSettings());
+            loaded = SinewichModel.load(bundle, SinewichModel.selectDevice(config.model().device()), kernelSettings());
         } finally {
             if (embedded) {
                 deleteEmbeddedCopy(path);
             }
         }
+        warmUp(loaded);
+        model = loaded;
         SinewichConfig c = model.config();
         LOG.infof("Loaded model %s version %s (%d tasks) from %s on %s in %d ms; task kernels: %s; resident %d MiB",
                 c.name(), c.version(), c.tasks().size(), embedded ? "the embedded default bundle" : path,
@@ -87,6 +92,16 @@ public class ModelService {
             LOG.warn("Serving the embedded default bundle: it is a small UNTRAINED model with random weights, "
                     + "for trying the API only. Set SINEWICH_MODEL_PATH to serve a trained bundle.");
         }
+    }
+
+    /** Runs every task once so that the first real request pays no one-time costs. */
+    private static void warmUp(SinewichModel model) {
+        SinewichConfig c = model.config();
+        float[] grey = new float[3 * c.input().height() * c.input().width()];
+        java.util.Arrays.fill(grey, 0.5f);
+        ImageBatch image = new ImageBatch(1, c.input().height(), c.input().width(), grey);
+        List<String> tasks = c.tasks().stream().map(SinewichConfig.Task::name).toList();
+        model.predictBatch(List.of(new ForwardItem(image, tasks, Set.of())));
     }
 
     private KernelSettings kernelSettings() {
@@ -126,9 +141,9 @@ public class ModelService {
     }
 
     /**
-     * Tells whether the model is loaded and can serve.
+     * Tells whether the model is loaded, warmed up and can serve.
      *
-     * @return true once loaded
+     * @return true once loaded and warmed up
      */
     public boolean isReady() {
         return model != null;

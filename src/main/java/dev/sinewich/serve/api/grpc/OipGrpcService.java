@@ -1,6 +1,7 @@
 package dev.sinewich.serve.api.grpc;
 
 import dev.sinewich.serve.api.Async;
+import dev.sinewich.serve.api.Observed;
 import dev.sinewich.serve.api.ServerVersion;
 import dev.sinewich.serve.api.grpc.oip.GRPCInferenceService;
 import dev.sinewich.serve.api.grpc.oip.ModelInferRequest;
@@ -19,6 +20,7 @@ import dev.sinewich.serve.api.oip.InferRequest;
 import dev.sinewich.serve.api.oip.ModelMetadata;
 import dev.sinewich.serve.api.oip.OipInference;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.metrics.ServerMetrics;
 import dev.sinewich.serve.serving.ModelService;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -39,16 +41,19 @@ public class OipGrpcService implements GRPCInferenceService {
 
     private final ModelService models;
     private final OipInference inference;
+    private final ServerMetrics metrics;
 
     /**
      * Creates the service.
      *
      * @param models the served model
      * @param inference the infer handler
+     * @param metrics the meters
      */
-    public OipGrpcService(ModelService models, OipInference inference) {
+    public OipGrpcService(ModelService models, OipInference inference, ServerMetrics metrics) {
         this.models = models;
         this.inference = inference;
+        this.metrics = metrics;
     }
 
     @Override
@@ -95,10 +100,16 @@ public class OipGrpcService implements GRPCInferenceService {
 
     @Override
     public Uni<ModelInferResponse> modelInfer(ModelInferRequest request) {
+        return Observed.call(metrics, "grpc_oip", label -> infer(request, label));
+    }
+
+    private Uni<ModelInferResponse> infer(ModelInferRequest request, Observed.TaskLabel label) {
         return GrpcErrors.guardUni(() -> {
-            SinewichConfig config = models.model(request.getModelName()).config();
+            var model = models.model(request.getModelName());
+            SinewichConfig config = model.config();
             InferRequest parsed = withCallDeadline(OipGrpcMapper.request(request));
             String task = String.valueOf(parsed.parameters().get("task"));
+            label.set(task, model.tasks().stream().anyMatch(t -> t.name().equals(task)));
             return Async.uni(inference.infer(request.getModelName(), parsed)).map(result -> OipGrpcMapper.response(
                     config.name(), config.version(), parsed.id(), task, result.outputs().get(task)));
         });

@@ -6,9 +6,13 @@ import dev.sinewich.serve.api.oip.OipInference;
 import dev.sinewich.serve.api.oip.OipJsonReader;
 import dev.sinewich.serve.api.oip.OipJsonWriter;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.metrics.ServerMetrics;
 import dev.sinewich.serve.model.InvalidInputException;
+import dev.sinewich.serve.serving.BatchScheduler;
+import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.api.Async;
+import dev.sinewich.serve.api.Observed;
 import dev.sinewich.serve.api.ServerVersion;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
@@ -37,16 +41,22 @@ public class OipResource {
 
     private final ModelService models;
     private final OipInference inference;
+    private final ServerMetrics metrics;
+    private final BatchScheduler scheduler;
 
     /**
      * Creates the resource.
      *
      * @param models the served model
      * @param inference the infer handler
+     * @param metrics the meters
+     * @param service the scheduler's owner
      */
-    public OipResource(ModelService models, OipInference inference) {
+    public OipResource(ModelService models, OipInference inference, ServerMetrics metrics, InferenceService service) {
         this.models = models;
         this.inference = inference;
+        this.metrics = metrics;
+        this.scheduler = service.scheduler();
     }
 
     /**
@@ -79,7 +89,7 @@ public class OipResource {
     @GET
     @Path("health/ready")
     public Response ready() {
-        boolean ready = models.isReady();
+        boolean ready = models.isReady() && scheduler.accepting();
         return Response.status(ready ? 200 : 503).entity(Map.of("ready", ready)).build();
     }
 
@@ -120,9 +130,15 @@ public class OipResource {
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> infer(@PathParam("name") String name,
             @HeaderParam(HEADER_LENGTH) String headerLength, byte[] body) {
-        SinewichConfig config = models.model(name).config();
+        return Observed.call(metrics, "rest_oip", label -> infer(name, headerLength, body, label));
+    }
+
+    private Uni<Response> infer(String name, String headerLength, byte[] body, Observed.TaskLabel label) {
+        var model = models.model(name);
+        SinewichConfig config = model.config();
         InferRequest request = OipJsonReader.read(body, parseLength(headerLength));
         String task = String.valueOf(request.parameters().get("task"));
+        label.set(task, model.tasks().stream().anyMatch(t -> t.name().equals(task)));
         return Async.uni(inference.infer(name, request)).map(result -> {
             OipJsonWriter.Encoded encoded = OipJsonWriter.response(config.name(), config.version(), request, task,
                     result.outputs().get(task));

@@ -1,0 +1,69 @@
+package dev.sinewich.serve.metrics;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real Prometheus scrape after real requests: the exact names Micrometer exports for every meter
+ * the server declares, with bounded labels; and the Kubernetes health endpoints. The scrape is kept
+ * in {@code target/metrics-scrape.txt} for {@code promtool check metrics} in CI.
+ */
+@QuarkusTest
+class MetricsAndHealthTest {
+
+    private static final String MODEL = "s4-mixed-downscale";
+
+    @Test
+    void scrapeHasEveryServerMeter() throws Exception {
+        String ok = "{\"parameters\":{\"task\":\"depth\"},\"inputs\":[{\"name\":\"image\",\"datatype\":\"UINT8\","
+                + "\"shape\":[1,2,2,3],\"data\":[1,2,3,4,5,6,7,8,9,10,11,12]}]}";
+        given().contentType(ContentType.JSON).body(ok).post("/v2/models/" + MODEL + "/infer").then().statusCode(200);
+        given().contentType(ContentType.JSON).body(ok.replace("depth", "a-task-nobody-serves"))
+                .post("/v2/models/" + MODEL + "/infer").then().statusCode(400);
+        String scrape = given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
+        Path out = Paths.get("target/metrics-scrape.txt");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, scrape);
+        String normalised = scrape.replace(",}", "}"); // the text format may end a label set with a comma
+        for (String line : new String[] {
+            "sinewich_request_duration_seconds_bucket{api=\"rest_oip\",outcome=\"success\",task=\"depth\",le=",
+            "sinewich_request_duration_seconds_count{api=\"rest_oip\",outcome=\"invalid_input\",task=\"unknown\"}",
+            "sinewich_failures_total{api=\"rest_oip\",reason=\"invalid_input\"}",
+            "sinewich_queue_wait_seconds_bucket{le=",
+            "sinewich_compute_seconds_bucket{le=",
+            "sinewich_batch_rows_bucket{le=",
+            "sinewich_pending_requests ",
+            "sinewich_scheduler_rejected_total ",
+            "sinewich_scheduler_expired_total ",
+            "sinewich_kernel_cache_hits_total ",
+            "sinewich_kernel_cache_misses_total ",
+            "sinewich_kernel_cache_evictions_total ",
+            "sinewich_kernel_materialisation_seconds_total ",
+            "sinewich_kernel_cache_bytes ",
+            "sinewich_model_resident_bytes{part=\"backbone\"}",
+            "sinewich_model_resident_bytes{part=\"fused_kernels\"}",
+            "sinewich_model_info{device=\"cpu\",kernel_policy=",
+        }) {
+            assertTrue(normalised.contains(line), () -> "missing in the scrape: " + line);
+        }
+        assertTrue(!Pattern.compile("task=\"a-task-nobody-serves\"").matcher(scrape).find(),
+                "an unknown task must not become a label");
+    }
+
+    @Test
+    void healthEndpointsAreUp() {
+        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.find { it.name == 'model-ready' }.data.model", equalTo(MODEL));
+        given().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
+    }
+}
