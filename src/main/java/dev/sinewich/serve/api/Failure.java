@@ -3,9 +3,11 @@ package dev.sinewich.serve.api;
 import dev.sinewich.serve.bundle.BundleException;
 import dev.sinewich.serve.imaging.ImageTooLargeException;
 import dev.sinewich.serve.model.InvalidInputException;
+import dev.sinewich.serve.model.ModelClosedException;
 import dev.sinewich.serve.serving.CapacityExceededException;
 import dev.sinewich.serve.serving.DeadlineExceededException;
 import dev.sinewich.serve.serving.ModelNotFoundException;
+import dev.sinewich.serve.serving.ModelUnavailableException;
 import io.grpc.Status;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -18,7 +20,8 @@ import java.util.concurrent.ExecutionException;
  * @param httpStatus the HTTP status
  * @param grpcCode the gRPC status code
  * @param message the caller-facing message
- * @param reason a short label: invalid_input, too_large, not_found, capacity, deadline, cancelled, internal
+ * @param reason a short label: invalid_input, too_large, not_found, capacity,
+ *     unavailable, deadline, cancelled, internal
  * @param retryable whether the caller should retry later (adds Retry-After)
  */
 public record Failure(int httpStatus, Status.Code grpcCode, String message, String reason, boolean retryable) {
@@ -42,6 +45,9 @@ public record Failure(int httpStatus, Status.Code grpcCode, String message, Stri
         }
         if (e instanceof CapacityExceededException) {
             return new Failure(429, Status.Code.RESOURCE_EXHAUSTED, e.getMessage(), "capacity", true);
+        }
+        if (e instanceof ModelUnavailableException || e instanceof ModelClosedException) {
+            return new Failure(503, Status.Code.UNAVAILABLE, e.getMessage(), "unavailable", true);
         }
         if (e instanceof DeadlineExceededException) {
             return new Failure(504, Status.Code.DEADLINE_EXCEEDED, e.getMessage(), "deadline", false);

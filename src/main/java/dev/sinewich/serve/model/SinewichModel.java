@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loaded Free Sinewich model: one resident backbone (shared LoRA merged), one fused Sine-AWB
@@ -35,6 +37,9 @@ public final class SinewichModel implements AutoCloseable {
     private final Decoder decoder;
     private final KernelPolicy kernels;
     private final TaskRegistry tasks;
+    private final AtomicInteger users = new AtomicInteger();
+    private final AtomicBoolean freed = new AtomicBoolean();
+    private volatile boolean closing;
 
     private SinewichModel(SinewichConfig config, NDManager resident, SwinBackbone backbone, Decoder decoder,
             TaskRegistry tasks, KernelPolicy kernels) {
@@ -208,6 +213,17 @@ public final class SinewichModel implements AutoCloseable {
      * @throws InvalidInputException for an unknown task or output name
      */
     public List<Map<String, List<OutputTensor>>> predictBatch(List<ForwardItem> items) {
+        if (!tryRetain()) {
+            throw new ModelClosedException("model '" + config.name() + "' was unloaded");
+        }
+        try {
+            return run(items);
+        } finally {
+            release();
+        }
+    }
+
+    private List<Map<String, List<OutputTensor>>> run(List<ForwardItem> items) {
         items.forEach(tasks::validate);
         BatchLayout layout = BatchLayout.of(items);
         float[] input = stackInputs(items, layout);
@@ -321,10 +337,38 @@ public final class SinewichModel implements AutoCloseable {
         return resident;
     }
 
+    private boolean tryRetain() {
+        users.incrementAndGet();
+        if (closing) {
+            release();
+            return false;
+        }
+        return true;
+    }
+
+    private void release() {
+        if (users.decrementAndGet() == 0 && closing) {
+            free();
+        }
+    }
+
+    private void free() {
+        if (freed.compareAndSet(false, true)) {
+            kernels.close();
+            tasks.close();
+            resident.close();
+        }
+    }
+
+    /**
+     * Closes the model once the passes running on it have finished; new passes are refused with
+     * {@link ModelClosedException}. Safe to call from any thread, more than once.
+     */
     @Override
-    public synchronized void close() {
-        kernels.close();
-        tasks.close();
-        resident.close();
+    public void close() {
+        closing = true;
+        if (users.get() == 0) {
+            free();
+        }
     }
 }

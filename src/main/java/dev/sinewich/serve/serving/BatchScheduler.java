@@ -2,6 +2,7 @@ package dev.sinewich.serve.serving;
 
 import dev.sinewich.serve.model.ForwardItem;
 import dev.sinewich.serve.model.InvalidInputException;
+import dev.sinewich.serve.model.ModelClosedException;
 import dev.sinewich.serve.model.OutputTensor;
 import dev.sinewich.serve.model.SinewichModel;
 import java.time.Duration;
@@ -42,13 +43,13 @@ public final class BatchScheduler {
 
     /** An accepted request. */
     private static final class Job {
-        final SinewichModel model;
+        final String model;
         final ForwardItem item;
         final long acceptedNanos = System.nanoTime();
         final CompletableFuture<InferenceResult> result = new CompletableFuture<>();
         ScheduledFuture<?> timer;
 
-        Job(SinewichModel model, ForwardItem item) {
+        Job(String model, ForwardItem item) {
             this.model = model;
             this.item = item;
         }
@@ -111,7 +112,7 @@ public final class BatchScheduler {
             stats.rejected.increment();
             throw new CapacityExceededException("the server is shutting down");
         }
-        Job job = new Job(model, request.item());
+        Job job = new Job(request.model(), request.item());
         if (!queue.offer(job)) {
             stats.rejected.increment();
             throw new CapacityExceededException("the inference queue is full (" + settings.queueCapacity()
@@ -184,7 +185,7 @@ public final class BatchScheduler {
                     if (next == null) {
                         break;
                     }
-                    if (next.model != first.model || rows + next.rows() > settings.maxBatchRows()) {
+                    if (!next.model.equals(first.model) || rows + next.rows() > settings.maxBatchRows()) {
                         carried = next;
                         break;
                     }
@@ -216,8 +217,14 @@ public final class BatchScheduler {
             listener.requestStarted((start - job.acceptedNanos) / 1e9);
         }
         try {
-            List<Map<String, List<OutputTensor>>> outputs = live.get(0).model.predictBatch(
-                    live.stream().map(j -> j.item).toList());
+            List<ForwardItem> items = live.stream().map(j -> j.item).toList();
+            List<Map<String, List<OutputTensor>>> outputs;
+            try {
+                outputs = models.apply(live.get(0).model).predictBatch(items);
+            } catch (ModelClosedException replaced) {
+                // the model was replaced while these waited: run them on its successor
+                outputs = models.apply(live.get(0).model).predictBatch(items);
+            }
             long end = System.nanoTime();
             int rows = live.stream().mapToInt(Job::rows).sum();
             stats.recordPass(live.size(), rows, (end - start) / 1e9);
@@ -227,7 +234,11 @@ public final class BatchScheduler {
                 job.result.complete(new InferenceResult(outputs.get(i), (start - job.acceptedNanos) / 1e9,
                         (end - start) / 1e9, rows));
             }
-        } catch (InvalidInputException e) {
+        } catch (InvalidInputException | ModelNotFoundException | ModelClosedException e) {
+            if (!(e instanceof InvalidInputException)) {
+                live.forEach(job -> job.result.completeExceptionally(e));
+                return;
+            }
             if (live.size() == 1) {
                 live.get(0).result.completeExceptionally(e);
             } else {

@@ -65,14 +65,43 @@ public class ModelService {
             return;
         }
         DjlSettings.apply(config.inference().threads());
-        long start = System.nanoTime();
-        Path path;
         boolean embedded = config.model().path().isEmpty();
-        if (embedded) {
-            path = extractEmbedded();
-        } else {
-            path = Paths.get(config.model().path().get());
+        model = open(embedded ? null : Paths.get(config.model().path().get()));
+    }
+
+    /**
+     * Loads a bundle and, once it is validated and warmed up, serves it in place of the current
+     * model; requests already running finish on the old one, which is then freed. If the new
+     * bundle fails, the current model keeps serving.
+     *
+     * @param path the bundle directory or zip on the server
+     * @throws dev.sinewich.serve.bundle.BundleException naming the bundle's problem
+     */
+    public synchronized void replace(Path path) {
+        SinewichModel next = open(path);
+        SinewichModel previous = model;
+        model = next;
+        if (previous != null) {
+            previous.close();
         }
+    }
+
+    /**
+     * Stops serving the model; requests already running finish first. Readiness turns false.
+     *
+     * @throws ModelUnavailableException when nothing is loaded
+     */
+    public synchronized void unload() {
+        SinewichModel previous = model();
+        model = null;
+        previous.close();
+        LOG.infof("Unloaded model %s", previous.config().name());
+    }
+
+    private SinewichModel open(Path bundlePath) {
+        long start = System.nanoTime();
+        boolean embedded = bundlePath == null;
+        Path path = embedded ? extractEmbedded() : bundlePath;
         SinewichModel loaded;
         try (Bundle bundle = Bundle.open(path)) {
             loaded = SinewichModel.load(bundle, SinewichModel.selectDevice(config.model().device()), kernelSettings());
@@ -81,17 +110,22 @@ public class ModelService {
                 deleteEmbeddedCopy(path);
             }
         }
-        warmUp(loaded);
-        model = loaded;
-        SinewichConfig c = model.config();
+        try {
+            warmUp(loaded);
+        } catch (RuntimeException e) {
+            loaded.close();
+            throw e;
+        }
+        SinewichConfig c = loaded.config();
         LOG.infof("Loaded model %s version %s (%d tasks) from %s on %s in %d ms; task kernels: %s; resident %d MiB",
                 c.name(), c.version(), c.tasks().size(), embedded ? "the embedded default bundle" : path,
-                model.device(), (System.nanoTime() - start) / 1_000_000, model.kernelStats().policy(),
-                model.memory().total() >> 20);
+                loaded.device(), (System.nanoTime() - start) / 1_000_000, loaded.kernelStats().policy(),
+                loaded.memory().total() >> 20);
         if (embedded) {
             LOG.warn("Serving the embedded default bundle: it is a small UNTRAINED model with random weights, "
                     + "for trying the API only. Set SINEWICH_MODEL_PATH to serve a trained bundle.");
         }
+        return loaded;
     }
 
     /** Runs every task once so that the first real request pays no one-time costs. */
@@ -114,12 +148,12 @@ public class ModelService {
      * Returns the served model.
      *
      * @return the model
-     * @throws IllegalStateException before start-up has loaded it or after shutdown
+     * @throws ModelUnavailableException before start-up has loaded it, after an unload or after shutdown
      */
     public SinewichModel model() {
         SinewichModel current = model;
         if (current == null) {
-            throw new IllegalStateException("the model is not loaded");
+            throw new ModelUnavailableException("no model is loaded");
         }
         return current;
     }

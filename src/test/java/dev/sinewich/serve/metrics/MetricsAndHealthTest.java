@@ -60,6 +60,13 @@ class MetricsAndHealthTest {
     }
 
     @Test
+    void openApiAndSwaggerUiAreServedAndAdminIsOffByDefault() {
+        given().get("/q/openapi").then().statusCode(200).body(org.hamcrest.Matchers.containsString("/v2/models/{name}/infer"));
+        given().get("/q/swagger-ui/").then().statusCode(200);
+        given().put("/admin/model").then().statusCode(404).body("error", org.hamcrest.Matchers.containsString("disabled"));
+    }
+
+    @Test
     void healthEndpointsAreUp() {
         given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))

@@ -1,0 +1,50 @@
+package dev.sinewich.serve.security;
+
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.quarkus.grpc.GlobalInterceptor;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Set;
+
+/**
+ * Guards gRPC like the REST filter: inference and model metadata calls need an API key in the
+ * {@code authorization: Bearer <key>} metadata when keys are configured; liveness, readiness,
+ * server metadata, health and reflection stay open.
+ */
+@ApplicationScoped
+@GlobalInterceptor
+public class GrpcApiKeyInterceptor implements ServerInterceptor {
+
+    private static final Metadata.Key<String> AUTHORIZATION =
+            Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Set<String> OPEN_OIP = Set.of("ServerLive", "ServerReady", "ServerMetadata");
+
+    private final ApiKeys keys;
+
+    /**
+     * Creates the interceptor.
+     *
+     * @param keys the key checker
+     */
+    public GrpcApiKeyInterceptor(ApiKeys keys) {
+        this.keys = keys;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+            ServerCallHandler<Q, R> next) {
+        String service = call.getMethodDescriptor().getServiceName();
+        String method = call.getMethodDescriptor().getBareMethodName();
+        boolean guarded = "sinewich.v1.SinewichService".equals(service)
+                || ("inference.GRPCInferenceService".equals(service) && !OPEN_OIP.contains(method));
+        if (guarded && !keys.allows(headers.get(AUTHORIZATION), ApiKeys.Role.INFERENCE)) {
+            call.close(Status.UNAUTHENTICATED.withDescription(
+                    "an API key is required: send metadata authorization: Bearer <key>"), new Metadata());
+            return new ServerCall.Listener<>() { };
+        }
+        return next.startCall(call, headers);
+    }
+}
