@@ -30,15 +30,7 @@ class KernelPolicyTest {
     }
 
     private static float[] run(SinewichModel model, String task) {
-        OutputTensor out = model.predict(MixedBatchTest.images(2, 23, 35, 11), task, Set.of()).get(0);
-        if (out.floats() != null) {
-            return out.floats();
-        }
-        float[] f = new float[out.ints().length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = out.ints()[i];
-        }
-        return f;
+        return TestImages.values(model.predict(TestImages.random(2, 23, 35, 11), task, Set.of()).get(0));
     }
 
     @Test

@@ -8,7 +8,6 @@ import ai.djl.Device;
 import dev.sinewich.serve.bundle.Bundle;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,24 +33,16 @@ class MixedBatchTest {
         model.close();
     }
 
-    static ImageBatch images(int n, int h, int w, long seed) {
-        Random r = new Random(seed);
-        float[] p = new float[n * 3 * h * w];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = r.nextFloat();
-        }
-        return new ImageBatch(n, h, w, p);
-    }
 
     @Test
     void mixedTasksSizesAndMultiTaskRequestsEqualSeparateCalls() {
         List<ForwardItem> items = List.of(
-                ForwardItem.of(images(2, 20, 24, 1), "depth", Set.of()),
-                ForwardItem.of(images(1, 31, 17, 2), "semseg", Set.of("labels", "probabilities")),
-                ForwardItem.of(images(1, 20, 24, 3), "normals", Set.of()),
-                new ForwardItem(images(1, 25, 25, 4), List.of("saliency", "depth", "semseg"), Set.of("probabilities")),
-                ForwardItem.of(images(1, 64, 40, 5), "depth", Set.of()),
-                ForwardItem.of(images(1, 9, 9, 6), "edges", Set.of()));
+                ForwardItem.of(TestImages.random(2, 20, 24, 1), "depth", Set.of()),
+                ForwardItem.of(TestImages.random(1, 31, 17, 2), "semseg", Set.of("labels", "probabilities")),
+                ForwardItem.of(TestImages.random(1, 20, 24, 3), "normals", Set.of()),
+                new ForwardItem(TestImages.random(1, 25, 25, 4), List.of("saliency", "depth", "semseg"), Set.of("probabilities")),
+                ForwardItem.of(TestImages.random(1, 64, 40, 5), "depth", Set.of()),
+                ForwardItem.of(TestImages.random(1, 9, 9, 6), "edges", Set.of()));
         List<Map<String, List<OutputTensor>>> together = model.predictBatch(items);
         assertEquals(items.size(), together.size());
         for (int i = 0; i < items.size(); i++) {
@@ -72,7 +63,7 @@ class MixedBatchTest {
 
     @Test
     void multiTaskRequestEqualsOneRequestPerTask() {
-        ImageBatch img = images(2, 30, 44, 9);
+        ImageBatch img = TestImages.random(2, 30, 44, 9);
         List<String> all = List.of("semseg", "depth", "normals", "saliency", "edges");
         Map<String, List<OutputTensor>> together = model.predictBatch(
                 List.of(new ForwardItem(img, all, Set.of()))).get(0);

@@ -9,7 +9,6 @@ import ai.djl.Device;
 import dev.sinewich.serve.bundle.Bundle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,19 +34,11 @@ class ModelRuntimeTest {
         model.close();
     }
 
-    private static ImageBatch randomImages(int n, int h, int w, long seed) {
-        Random r = new Random(seed);
-        float[] p = new float[n * 3 * h * w];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = r.nextFloat();
-        }
-        return new ImageBatch(n, h, w, p);
-    }
 
     @Test
     void residentManagerRefusesNewArraysAfterLoad() {
         assertThrows(IllegalStateException.class, () -> model.residentManager().create(1f));
-        model.predict(randomImages(1, 32, 32, 1), "depth", Set.of());
+        model.predict(TestImages.random(1, 32, 32, 1), "depth", Set.of());
     }
 
     @Test
@@ -55,7 +46,7 @@ class ModelRuntimeTest {
         List<ImageBatch> inputs = new ArrayList<>();
         List<float[]> sequential = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
-            inputs.add(randomImages(1, 17 + i, 29 - i, i));
+            inputs.add(TestImages.random(1, 17 + i, 29 - i, i));
             sequential.add(model.predict(inputs.get(i), "saliency", Set.of()).get(0).floats());
         }
         ExecutorService pool = Executors.newFixedThreadPool(3);
@@ -74,7 +65,7 @@ class ModelRuntimeTest {
 
     @Test
     void aBatchEqualsItsImagesRunOneByOne() {
-        ImageBatch batch = randomImages(3, 20, 24, 7);
+        ImageBatch batch = TestImages.random(3, 20, 24, 7);
         int plane = 3 * 20 * 24;
         float[] together = model.predict(batch, "normals", Set.of()).get(0).floats();
         int out = 3 * 20 * 24;
@@ -90,7 +81,7 @@ class ModelRuntimeTest {
 
     @Test
     void unknownTasksAndOutputsAreCallerErrors() {
-        ImageBatch img = randomImages(1, 8, 8, 3);
+        ImageBatch img = TestImages.random(1, 8, 8, 3);
         InvalidInputException task = assertThrows(InvalidInputException.class,
                 () -> model.predict(img, "sky", Set.of()));
         assertTrue(task.getMessage().contains("semseg"), task.getMessage());

@@ -85,15 +85,7 @@ class RuntimeTasksTest {
     }
 
     private float[] run(String task) {
-        OutputTensor out = model.predict(MixedBatchTest.images(1, 26, 30, 5), task, Set.of()).get(0);
-        if (out.floats() != null) {
-            return out.floats();
-        }
-        float[] f = new float[out.ints().length];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = out.ints()[i];
-        }
-        return f;
+        return TestImages.values(model.predict(TestImages.random(1, 26, 30, 5), task, Set.of()).get(0));
     }
 
     @Test
@@ -105,7 +97,7 @@ class RuntimeTasksTest {
         assertArrayEquals(model.frequencies("semseg"), model.frequencies("seg2"));
         assertArrayEquals(run("depth"), run("depth.v2"));
         assertArrayEquals(run("semseg"), run("seg2"));
-        ForwardItem both = new ForwardItem(MixedBatchTest.images(1, 26, 30, 5), List.of("depth", "depth.v2"), Set.of());
+        ForwardItem both = new ForwardItem(TestImages.random(1, 26, 30, 5), List.of("depth", "depth.v2"), Set.of());
         var results = model.predictBatch(List.of(both)).get(0);
         assertArrayEquals(results.get("depth").get(0).floats(), results.get("depth.v2").get(0).floats());
     }
