@@ -98,7 +98,8 @@ public final class BatchScheduler {
      *     cancelled by the caller
      * @throws ModelNotFoundException for an unknown model
      * @throws InvalidInputException for an unknown task or output, or an impossible deadline
-     * @throws CapacityExceededException when the queue is full or the server is stopping
+     * @throws CapacityExceededException when the queue is full
+     * @throws ModelUnavailableException when the server is stopping
      */
     public CompletableFuture<InferenceResult> submit(InferenceRequest request) {
         SinewichModel model = models.apply(request.model());
@@ -110,7 +111,7 @@ public final class BatchScheduler {
         }
         if (!accepting) {
             stats.rejected.increment();
-            throw new CapacityExceededException("the server is shutting down");
+            throw new ModelUnavailableException("the server is shutting down");
         }
         Job job = new Job(request.model(), request.item());
         if (!queue.offer(job)) {

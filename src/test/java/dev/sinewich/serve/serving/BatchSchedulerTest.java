@@ -172,7 +172,7 @@ class BatchSchedulerTest {
         for (CompletableFuture<InferenceResult> r : results) {
             assertTrue(r.isDone() && !r.isCompletedExceptionally(), "accepted requests finish");
         }
-        CapacityExceededException stopping = assertThrows(CapacityExceededException.class,
+        ModelUnavailableException stopping = assertThrows(ModelUnavailableException.class,
                 () -> s.submit(request("saliency", 1, 9, null)));
         assertTrue(stopping.getMessage().contains("shutting down"));
     }
