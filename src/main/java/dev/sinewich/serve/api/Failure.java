@@ -20,7 +20,7 @@ import java.util.concurrent.ExecutionException;
  * @param httpStatus the HTTP status
  * @param grpcCode the gRPC status code
  * @param message the caller-facing message
- * @param reason a short label: invalid_input, too_large, not_found, capacity,
+ * @param reason a short label: invalid_input, unsupported_media_type, too_large, not_found, capacity,
  *     unavailable, deadline, cancelled, internal
  * @param retryable whether the caller should retry later (adds Retry-After)
  */
@@ -36,6 +36,9 @@ public record Failure(int httpStatus, Status.Code grpcCode, String message, Stri
         Throwable e = unwrap(failure);
         if (e instanceof ImageTooLargeException) {
             return new Failure(413, Status.Code.INVALID_ARGUMENT, e.getMessage(), "too_large", false);
+        }
+        if (e instanceof UnsupportedMediaTypeException) {
+            return new Failure(415, Status.Code.INVALID_ARGUMENT, e.getMessage(), "unsupported_media_type", false);
         }
         if (e instanceof InvalidInputException || e instanceof BundleException) {
             return new Failure(400, Status.Code.INVALID_ARGUMENT, e.getMessage(), "invalid_input", false);

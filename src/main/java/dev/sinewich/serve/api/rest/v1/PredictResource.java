@@ -1,0 +1,174 @@
+package dev.sinewich.serve.api.rest.v1;
+
+import dev.sinewich.serve.api.Async;
+import dev.sinewich.serve.api.Observed;
+import dev.sinewich.serve.api.UnsupportedMediaTypeException;
+import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.imaging.DecodedImage;
+import dev.sinewich.serve.imaging.ImageDecoder;
+import dev.sinewich.serve.imaging.ImageLimits;
+import dev.sinewich.serve.imaging.ImageTooLargeException;
+import dev.sinewich.serve.metrics.ServerMetrics;
+import dev.sinewich.serve.model.ForwardItem;
+import dev.sinewich.serve.model.ImageBatch;
+import dev.sinewich.serve.model.InvalidInputException;
+import dev.sinewich.serve.model.SinewichModel;
+import dev.sinewich.serve.serving.InferenceRequest;
+import dev.sinewich.serve.serving.InferenceService;
+import dev.sinewich.serve.serving.ModelService;
+import dev.sinewich.serve.serving.ServingConfig;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.ws.rs.BeanParam;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.jboss.resteasy.reactive.RestForm;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.multipart.FileUpload;
+
+/**
+ * {@code POST /v1/models/{model}/predict}: one image file in, one or several tasks run on it in one
+ * forward pass, the answer in the requested {@link OutputFormat}. The body is the PNG or JPEG file
+ * itself ({@code image/png}, {@code image/jpeg}) or a {@code multipart/form-data} upload with a
+ * file part named {@code image}; any other body is refused with 415. The request reads as a
+ * straight line: options → decode → schedule → encode. Decoding and encoding run on worker
+ * threads, never on the event loop or the inference workers.
+ */
+@Path("/v1/models/{model}/predict")
+public class PredictResource {
+
+    /** The multipart part that holds the image file. */
+    static final String PART = "image";
+
+    /** What the endpoint reads, for 415 messages. */
+    static final String ACCEPTED = "image/png, image/jpeg, or multipart/form-data with a file part named '"
+            + PART + "'";
+
+    private static final String API = "rest_native";
+
+    private final ModelService models;
+    private final InferenceService inference;
+    private final ServerMetrics metrics;
+    private final ImageLimits limits;
+
+    /**
+     * Creates the resource.
+     *
+     * @param models the served model
+     * @param inference the scheduler
+     * @param metrics the meters
+     * @param config the server settings (image limits)
+     */
+    public PredictResource(ModelService models, InferenceService inference, ServerMetrics metrics,
+            ServingConfig config) {
+        this.models = models;
+        this.inference = inference;
+        this.metrics = metrics;
+        this.limits = ImageLimits.of(config.limits().maxImagePixels(), config.limits().maxImageBytes().asLongValue());
+    }
+
+    /**
+     * Predicts from a raw PNG or JPEG body. The file's own bytes decide its format.
+     *
+     * @param model the model name
+     * @param query the tasks, format, include and timeout parameters
+     * @param headers the request headers ({@code Accept})
+     * @param body the image file
+     * @return the answer once the forward pass is done
+     */
+    @POST
+    @Consumes({"image/png", "image/jpeg"})
+    @Blocking
+    public Uni<Response> predict(@RestPath String model, @BeanParam PredictQuery query, HttpHeaders headers,
+            byte[] body) {
+        return predict(model, query, headers, () -> body);
+    }
+
+    /**
+     * Predicts from a multipart upload whose file part {@code image} is the PNG or JPEG file.
+     *
+     * @param model the model name
+     * @param query the tasks, format, include and timeout parameters
+     * @param headers the request headers ({@code Accept})
+     * @param image the uploaded file, or {@code null} when the part is missing
+     * @return the answer once the forward pass is done
+     */
+    @POST
+    @Consumes(MediaType.MULTIPART_FORM_DATA)
+    @Blocking
+    public Uni<Response> predictUpload(@RestPath String model, @BeanParam PredictQuery query, HttpHeaders headers,
+            @RestForm(PART) FileUpload image) {
+        return predict(model, query, headers, () -> read(image));
+    }
+
+    /**
+     * Refuses every other body, or one without a {@code Content-Type}, with 415 and the accepted types.
+     *
+     * @param model the model name
+     * @param headers the request headers ({@code Content-Type})
+     * @return a failed Uni
+     */
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    public Uni<Response> unsupported(@RestPath String model, HttpHeaders headers) {
+        return Observed.call(metrics, API, label -> {
+            throw unsupported(headers.getHeaderString(HttpHeaders.CONTENT_TYPE));
+        });
+    }
+
+    private static UnsupportedMediaTypeException unsupported(String type) {
+        return new UnsupportedMediaTypeException((type == null || type.isBlank()
+                ? "the request has no Content-Type" : "Content-Type '" + type + "' is not accepted")
+                + "; send " + ACCEPTED);
+    }
+
+    private Uni<Response> predict(String modelName, PredictQuery query, HttpHeaders headers, Supplier<byte[]> body) {
+        return Observed.call(metrics, API, label -> {
+            String type = headers.getHeaderString(HttpHeaders.CONTENT_TYPE);
+            if (type == null || type.isBlank()) {
+                throw unsupported(type); // Quarkus REST routes a body without a type to the raw-image method
+            }
+            SinewichModel model = models.model(modelName);
+            PredictOptions options = PredictOptions.parse(query, headers.getAcceptableMediaTypes(), model.tasks());
+            label.set(options.tasks().size() == 1 ? options.tasks().get(0).name() : "multi", true);
+            byte[] file = body.get();
+            if (file == null || file.length == 0) {
+                throw new InvalidInputException("the request body is empty; send one PNG or JPEG file as "
+                        + ACCEPTED);
+            }
+            DecodedImage image = ImageDecoder.decode(file, limits);
+            ForwardItem item = new ForwardItem(new ImageBatch(1, image.height(), image.width(), image.rgb()),
+                    options.tasks().stream().map(SinewichConfig.Task::name).toList(), Set.of());
+            return Async.uni(inference.submit(new InferenceRequest(modelName, item, options.deadline())))
+                    .emitOn(Infrastructure.getDefaultWorkerPool())
+                    .map(result -> PredictionResponses.of(
+                            new Prediction(model.config(), options, image.height(), image.width(), result)));
+        });
+    }
+
+    private byte[] read(FileUpload image) {
+        if (image == null) {
+            throw new InvalidInputException("the multipart body has no part named '" + PART
+                    + "'; send the PNG or JPEG file as that part");
+        }
+        if (image.size() > limits.maxBytes()) {
+            throw new ImageTooLargeException("the image file has " + image.size()
+                    + " bytes, more than the limit of " + limits.maxBytes());
+        }
+        try {
+            return Files.readAllBytes(image.uploadedFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the uploaded image", e);
+        }
+    }
+}
