@@ -94,6 +94,17 @@ public class OipResource {
     }
 
     /**
+     * The model index, as KServe serves it: the names of the served models.
+     *
+     * @return {@code {"models": [...]}}
+     */
+    @GET
+    @Path("models")
+    public Map<String, Object> index() {
+        return Map.of("models", models.isReady() ? List.of(models.model().config().name()) : List.of());
+    }
+
+    /**
      * Model metadata.
      *
      * @param name the model name

@@ -109,6 +109,8 @@ class OipRestTest {
         given().when().get("/v2/health/live").then().statusCode(200).body("live", equalTo(true));
         given().when().get("/v2/health/ready").then().statusCode(200).body("ready", equalTo(true));
         given().when().get("/v2/models/" + MODEL + "/ready").then().statusCode(200).body("ready", equalTo(true));
+        given().when().get("/v2/models").then().statusCode(200).body("models", equalTo(List.of(MODEL)));
+        given().when().get("/v2").then().statusCode(200).body("extensions", hasItems("binary_tensor_data"));
         given().when().get("/v2/models/" + MODEL).then().statusCode(200)
                 .body("name", equalTo(MODEL))
                 .body("inputs[0].name", equalTo("image"))
