@@ -24,11 +24,23 @@ final class GrpcErrors {
         if (failure instanceof StatusRuntimeException) {
             return (StatusRuntimeException) failure;
         }
+        Failure f = describe(failure);
+        return Status.fromCode(f.grpcCode()).withDescription(f.message()).asRuntimeException();
+    }
+
+    /**
+     * Classifies a failure that is reported inside a response rather than as the call's status (a
+     * frame of a stream), logging server faults as a failed call would be.
+     *
+     * @param failure what went wrong
+     * @return how to report it
+     */
+    static Failure describe(Throwable failure) {
         Failure f = Failure.of(failure);
         if (f.internal()) {
             LOG.error("gRPC call failed", failure);
         }
-        return Status.fromCode(f.grpcCode()).withDescription(f.message()).asRuntimeException();
+        return f;
     }
 
     /**

@@ -22,14 +22,14 @@ import dev.sinewich.serve.api.oip.OipInference;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.metrics.ServerMetrics;
 import dev.sinewich.serve.serving.ModelService;
+import dev.sinewich.serve.serving.ServingConfig;
 import io.grpc.Context;
-import io.grpc.Deadline;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Open Inference Protocol gRPC service {@code inference.GRPCInferenceService}. A gRPC deadline
@@ -42,6 +42,7 @@ public class OipGrpcService implements GRPCInferenceService {
     private final ModelService models;
     private final OipInference inference;
     private final ServerMetrics metrics;
+    private final Duration defaultTimeout;
 
     /**
      * Creates the service.
@@ -49,11 +50,13 @@ public class OipGrpcService implements GRPCInferenceService {
      * @param models the served model
      * @param inference the infer handler
      * @param metrics the meters
+     * @param config the server settings (default deadline)
      */
-    public OipGrpcService(ModelService models, OipInference inference, ServerMetrics metrics) {
+    public OipGrpcService(ModelService models, OipInference inference, ServerMetrics metrics, ServingConfig config) {
         this.models = models;
         this.inference = inference;
         this.metrics = metrics;
+        this.defaultTimeout = config.inference().timeout();
     }
 
     @Override
@@ -100,34 +103,33 @@ public class OipGrpcService implements GRPCInferenceService {
 
     @Override
     public Uni<ModelInferResponse> modelInfer(ModelInferRequest request) {
-        return Observed.call(metrics, "grpc_oip", label -> infer(request, label));
+        // observed inside the status mapping, so that metrics see the failure's cause, not its status
+        return GrpcErrors.guardUni(() -> Observed.call(metrics, "grpc_oip", label -> infer(request, label)));
     }
 
     private Uni<ModelInferResponse> infer(ModelInferRequest request, Observed.TaskLabel label) {
-        return GrpcErrors.guardUni(() -> {
-            var model = models.model(request.getModelName());
-            SinewichConfig config = model.config();
-            InferRequest parsed = withCallDeadline(OipGrpcMapper.request(request));
-            String task = String.valueOf(parsed.parameters().get("task"));
-            label.set(task, model.tasks().stream().anyMatch(t -> t.name().equals(task)));
-            return Async.uni(inference.infer(request.getModelName(), parsed)).map(result -> OipGrpcMapper.response(
-                    config.name(), config.version(), parsed.id(), task, result.outputs().get(task)));
-        });
+        var model = models.model(request.getModelName());
+        SinewichConfig config = model.config();
+        InferRequest parsed = withCallDeadline(OipGrpcMapper.request(request));
+        String task = String.valueOf(parsed.parameters().get("task"));
+        label.set(task, model.tasks().stream().anyMatch(t -> t.name().equals(task)));
+        return Async.uni(inference.infer(request.getModelName(), parsed)).map(result -> OipGrpcMapper.response(
+                config.name(), config.version(), parsed.id(), task, result.outputs().get(task)));
     }
 
     /** The call's gRPC deadline, when it is sooner than the request's own, becomes its deadline. */
-    private static InferRequest withCallDeadline(InferRequest request) {
-        Deadline deadline = Context.current().getDeadline();
-        if (deadline == null) {
-            return request;
-        }
-        long millis = Math.max(1, deadline.timeRemaining(TimeUnit.MILLISECONDS));
+    private InferRequest withCallDeadline(InferRequest request) {
         Object own = request.parameters().get("timeout_ms");
-        if (own instanceof Long && (Long) own <= millis) {
+        if (own != null && !(own instanceof Long)) {
+            return request; // OipInference rejects it with a message
+        }
+        Duration requested = own == null ? null : Duration.ofMillis((Long) own);
+        Duration deadline = CallDeadlines.sooner(requested, defaultTimeout, Context.current().getDeadline());
+        if (deadline == null || deadline.equals(requested)) {
             return request;
         }
         Map<String, Object> parameters = new LinkedHashMap<>(request.parameters());
-        parameters.put("timeout_ms", millis);
+        parameters.put("timeout_ms", deadline.toMillis());
         return new InferRequest(request.id(), parameters, request.inputs(), List.copyOf(request.outputs()),
                 request.binaryOutputs());
     }

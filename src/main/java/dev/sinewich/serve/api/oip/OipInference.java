@@ -78,7 +78,20 @@ public class OipInference {
             throw new InvalidInputException("expected exactly one input named 'image', found "
                     + inputs.stream().map(i -> "'" + i.name() + "'").toList());
         }
-        InferRequest.Input input = inputs.get(0);
+        return image(inputs.get(0));
+    }
+
+    /**
+     * Turns one image input into an image batch (SPEC §5): BYTES (N) of encoded PNG/JPEG files,
+     * decoded within the server's image limits; FP32 (N, 3, h, w); or UINT8 (N, h, w, 3). Shared
+     * with the typed gRPC API so that every surface accepts images by the same rules.
+     *
+     * @param input the image input, whatever its name
+     * @return the images
+     * @throws dev.sinewich.serve.model.InvalidInputException naming what is wrong (an
+     *     {@link dev.sinewich.serve.imaging.ImageTooLargeException} for an oversized file)
+     */
+    public ImageBatch image(InferRequest.Input input) {
         String datatype = input.datatype();
         if ("BYTES".equals(datatype)) {
             if (input.shape().length != 1 || input.shape()[0] != input.count() || input.count() < 1) {

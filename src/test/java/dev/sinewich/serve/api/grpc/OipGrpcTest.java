@@ -1,6 +1,8 @@
 package dev.sinewich.serve.api.grpc;
 
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -91,8 +93,9 @@ class OipGrpcTest {
         for (int i = 0; i < 5 * 7 * 3; i++) {
             contents.addUintContents((i * 29) % 256);
         }
-        ModelInferResponse response = stub.modelInfer(ModelInferRequest.newBuilder().setModelName(MODEL)
-                .putParameters("task", text("semseg"))
+        // a call deadline longer than the longest timeout a request may ask for only caps the default
+        ModelInferResponse response = stub.withDeadlineAfter(1, TimeUnit.HOURS).modelInfer(ModelInferRequest
+                .newBuilder().setModelName(MODEL).putParameters("task", text("semseg"))
                 .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("UINT8")
                         .addShape(1).addShape(5).addShape(7).addShape(3).setContents(contents))
                 .build());
@@ -118,6 +121,15 @@ class OipGrpcTest {
                         .addShape(1).addShape(3).addShape(2).addShape(2))
                 .addRawInputContents(ByteString.copyFrom(new byte[10])).build();
         assertStatus(shortRaw, Status.Code.INVALID_ARGUMENT, "multiple of 4");
+
+        // metrics count each failure by its cause, not as an internal error
+        String scrape = given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
+                .replace(",}", "}");
+        for (String reason : new String[] {"invalid_input", "not_found"}) {
+            String line = "sinewich_failures_total{api=\"grpc_oip\",reason=\"" + reason + "\"}";
+            assertTrue(scrape.contains(line), () -> "missing in the scrape: " + line);
+        }
+        assertFalse(scrape.contains("sinewich_failures_total{api=\"grpc_oip\",reason=\"internal\"}"));
     }
 
     @Test

@@ -1,0 +1,169 @@
+package dev.sinewich.serve.api.grpc;
+
+import dev.sinewich.serve.api.Async;
+import dev.sinewich.serve.api.Observed;
+import dev.sinewich.serve.api.grpc.v1.GetModelRequest;
+import dev.sinewich.serve.api.grpc.v1.ListModelsRequest;
+import dev.sinewich.serve.api.grpc.v1.ListModelsResponse;
+import dev.sinewich.serve.api.grpc.v1.ModelInfo;
+import dev.sinewich.serve.api.grpc.v1.PredictRequest;
+import dev.sinewich.serve.api.grpc.v1.PredictResponse;
+import dev.sinewich.serve.api.grpc.v1.SinewichService;
+import dev.sinewich.serve.api.oip.OipInference;
+import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.metrics.ServerMetrics;
+import dev.sinewich.serve.model.ForwardItem;
+import dev.sinewich.serve.model.InvalidInputException;
+import dev.sinewich.serve.model.SinewichModel;
+import dev.sinewich.serve.serving.CapacityExceededException;
+import dev.sinewich.serve.serving.InferenceRequest;
+import dev.sinewich.serve.serving.InferenceService;
+import dev.sinewich.serve.serving.ModelService;
+import dev.sinewich.serve.serving.ServingConfig;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.quarkus.grpc.GrpcService;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.subscription.BackPressureFailure;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The typed gRPC service {@code sinewich.v1.SinewichService}: model descriptions, one image through
+ * several tasks, and a stream of frames answered in order. A request's path is decode → validate →
+ * schedule → forward → encode, as for the Open Inference Protocol, whose image rules it shares
+ * ({@link OipInference#image}). Images are decoded on a worker thread, not the gRPC event loop. A
+ * gRPC deadline makes the request's deadline sooner; a cancelled call cancels its request. Failures
+ * become status codes (or, in a stream, a frame's error) as {@link dev.sinewich.serve.api.Failure}
+ * decides. Thread-safe.
+ */
+@GrpcService
+public class SinewichGrpcService implements SinewichService {
+
+    /** Frames a stream may have waiting behind the one in progress before the stream is ended. */
+    static final int MAX_WAITING_FRAMES = 8;
+
+    private static final String API = "grpc_native";
+
+    private final ModelService models;
+    private final InferenceService inference;
+    private final OipInference images;
+    private final ServerMetrics metrics;
+    private final Duration defaultTimeout;
+
+    /**
+     * Creates the service.
+     *
+     * @param models the served model
+     * @param inference the scheduler
+     * @param images the image rules shared with the Open Inference Protocol
+     * @param metrics the meters
+     * @param config the server settings (default deadline)
+     */
+    public SinewichGrpcService(ModelService models, InferenceService inference, OipInference images,
+            ServerMetrics metrics, ServingConfig config) {
+        this.models = models;
+        this.inference = inference;
+        this.images = images;
+        this.metrics = metrics;
+        this.defaultTimeout = config.inference().timeout();
+    }
+
+    @Override
+    public Uni<ListModelsResponse> listModels(ListModelsRequest request) {
+        return GrpcErrors.guard(() -> ListModelsResponse.newBuilder().addModels(ModelInfoMapper.info(models.model()))
+                .build());
+    }
+
+    @Override
+    public Uni<ModelInfo> getModel(GetModelRequest request) {
+        return GrpcErrors.guard(() -> ModelInfoMapper.info(models.model(required(request.getName(), "name"))));
+    }
+
+    @Override
+    public Uni<PredictResponse> predict(PredictRequest request) {
+        Deadline call = Context.current().getDeadline();
+        return GrpcErrors.guardUni(() -> predictOne(request, request.getModelName(), 0, call));
+    }
+
+    @Override
+    public Multi<PredictResponse> predictStream(Multi<PredictRequest> frames) {
+        // the stream's deadline, read now: frames arrive on threads that do not carry the call's context
+        Deadline call = Context.current().getDeadline();
+        StreamState stream = new StreamState();
+        return frames.onOverflow().buffer(MAX_WAITING_FRAMES)
+                .onItem().transformToUniAndConcatenate(frame -> {
+                    long sequence = stream.next();
+                    String model = stream.model(frame.getModelName(), sequence);
+                    return predictOne(frame, model, sequence, call).onFailure().recoverWithItem(
+                            failure -> PredictMapper.error(model, frame, sequence, GrpcErrors.describe(failure)));
+                })
+                .onFailure(BackPressureFailure.class).transform(e -> new CapacityExceededException("more than "
+                        + MAX_WAITING_FRAMES + " frames were waiting unanswered in this stream; read answers "
+                        + "before sending more (at most " + MAX_WAITING_FRAMES + " ahead)"))
+                .onFailure().transform(GrpcErrors::toStatus);
+    }
+
+    /** One request, timed and counted once, failing with the raw cause (callers map it). */
+    private Uni<PredictResponse> predictOne(PredictRequest request, String modelName, long sequence, Deadline call) {
+        return Observed.call(metrics, API, label -> Uni.createFrom()
+                .item(() -> accept(request, modelName, call, label))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(accepted -> Async.uni(inference.submit(accepted.request()))
+                        .map(result -> PredictMapper.response(accepted.model().config(), accepted.model().tasks(),
+                                request, sequence, result))));
+    }
+
+    /** A request ready for the scheduler, and the model it was checked against. */
+    private record Accepted(SinewichModel model, InferenceRequest request) {}
+
+    private Accepted accept(PredictRequest request, String modelName, Deadline call, Observed.TaskLabel label) {
+        SinewichModel model = models.model(required(modelName, "model_name"));
+        List<String> served = model.tasks().stream().map(SinewichConfig.Task::name).toList();
+        List<String> tasks = request.getTasksCount() == 0 ? served : request.getTasksList();
+        label.set(tasks.size() == 1 ? tasks.get(0) : "multi", tasks.size() > 1 || served.contains(tasks.get(0)));
+        ForwardItem item = new ForwardItem(images.image(PredictMapper.image(request)), tasks,
+                new LinkedHashSet<>(request.getOutputsList()));
+        long timeoutMs = Integer.toUnsignedLong(request.getTimeoutMs());
+        Duration own = timeoutMs == 0 ? null : Duration.ofMillis(timeoutMs);
+        return new Accepted(model, new InferenceRequest(modelName, item,
+                CallDeadlines.sooner(own, defaultTimeout, call)));
+    }
+
+    private static String required(String value, String field) {
+        if (value.isEmpty()) {
+            throw new InvalidInputException(field + " is required; ListModels names the served models");
+        }
+        return value;
+    }
+
+    /**
+     * A stream's frame count and the model it is bound to: the first model named; later frames may
+     * leave the name empty, and naming another model ends the stream. Frames are handled one at a
+     * time, on whichever thread delivers them, hence the atomic and volatile fields.
+     */
+    private static final class StreamState {
+        private final AtomicLong frames = new AtomicLong();
+        private volatile String model = "";
+
+        long next() {
+            return frames.getAndIncrement();
+        }
+
+        String model(String named, long sequence) {
+            if (model.isEmpty()) {
+                model = named;
+                return named;
+            }
+            if (named.isEmpty() || named.equals(model)) {
+                return model;
+            }
+            throw new InvalidInputException("frame " + sequence + " names model '" + named
+                    + "' but this stream is for '" + model + "'; open one stream per model");
+        }
+    }
+}
