@@ -82,7 +82,7 @@ public final class SinewichModel implements AutoCloseable {
             SinewichConfig config = bundle.config();
             SinewichConfig.Lowpass lp = config.awb().lowpass();
             TaskKernels kernels = new TaskKernels((float) config.awb().gain(),
-                    lp == null ? null : new Lowpass(lp.size(), lp.sigma(), resident));
+                    lp == null ? null : new Lowpass(lp.size(), lp.sigma()));
             SwinBackbone backbone = SwinBackbone.load(reader);
             Decoder decoder = Decoder.load(reader);
             // from here on nothing may be attached to the resident manager: an operation that would
