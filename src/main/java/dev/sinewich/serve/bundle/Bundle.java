@@ -226,11 +226,7 @@ public final class Bundle implements TensorSource, AutoCloseable {
 
     @Override
     public long[] shape(String name) {
-        SafetensorsFile.TensorInfo info = weights.tensors().get(name);
-        if (info == null) {
-            throw new BundleException(WEIGHTS + ": tensor " + name + " is missing");
-        }
-        return info.shape();
+        return weights.shape(name);
     }
 
     @Override

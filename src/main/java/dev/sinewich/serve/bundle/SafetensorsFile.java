@@ -321,6 +321,17 @@ public final class SafetensorsFile implements AutoCloseable {
     }
 
     /**
+     * Returns a tensor's shape.
+     *
+     * @param name the tensor name
+     * @return the shape
+     * @throws BundleException if the tensor is missing
+     */
+    public long[] shape(String name) {
+        return info(name).shape();
+    }
+
+    /**
      * Reads an integer tensor (I64 or I32) as longs.
      *
      * @param name the tensor name

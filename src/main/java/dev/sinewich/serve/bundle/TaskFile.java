@@ -89,11 +89,7 @@ public final class TaskFile implements TensorSource, AutoCloseable {
 
     @Override
     public long[] shape(String name) {
-        SafetensorsFile.TensorInfo info = file.tensors().get(name);
-        if (info == null) {
-            throw new BundleException("tensor " + name + " is missing");
-        }
-        return info.shape();
+        return file.shape(name);
     }
 
     @Override
