@@ -26,6 +26,7 @@ import dev.sinewich.serve.serving.ServingConfig;
 import io.grpc.Context;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,7 +105,9 @@ public class OipGrpcService implements GRPCInferenceService {
     @Override
     public Uni<ModelInferResponse> modelInfer(ModelInferRequest request) {
         // observed inside the status mapping, so that metrics see the failure's cause, not its status
-        return GrpcErrors.guardUni(() -> Observed.call(metrics, "grpc_oip", label -> infer(request, label)));
+        // parsing raw tensors and decoding images runs on a worker thread, not the event loop
+        return Uni.createFrom().voidItem().runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .chain(() -> GrpcErrors.guardUni(() -> Observed.call(metrics, "grpc_oip", label -> infer(request, label))));
     }
 
     private Uni<ModelInferResponse> infer(ModelInferRequest request, Observed.TaskLabel label) {

@@ -14,6 +14,7 @@ import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.api.Async;
 import dev.sinewich.serve.api.Observed;
 import dev.sinewich.serve.api.ServerVersion;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -137,6 +138,7 @@ public class OipResource {
      * @return the JSON response once the forward pass is done
      */
     @POST
+    @Blocking // parsing JSON tensors and decoding images must not run on the event loop
     @Path("models/{name}/infer")
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> infer(@PathParam("name") String name,

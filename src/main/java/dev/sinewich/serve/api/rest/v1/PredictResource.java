@@ -19,7 +19,6 @@ import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.serving.ServingConfig;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
@@ -150,7 +149,6 @@ public class PredictResource {
             ForwardItem item = new ForwardItem(new ImageBatch(1, image.height(), image.width(), image.rgb()),
                     options.tasks().stream().map(SinewichConfig.Task::name).toList(), Set.of());
             return Async.uni(inference.submit(new InferenceRequest(modelName, item, options.deadline())))
-                    .emitOn(Infrastructure.getDefaultWorkerPool())
                     .map(result -> PredictionResponses.of(
                             new Prediction(model.config(), options, image.height(), image.width(), result)));
         });
