@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -48,7 +47,7 @@ public final class ConfigParser {
         if (root == null || !root.isObject()) {
             throw fail("", "a JSON object", root == null ? "nothing" : root.getNodeType().toString());
         }
-        Obj top = new Obj(root, "");
+        ConfigObject top = new ConfigObject(root, "");
         top.allow("format", "name", "version", "input", "backbone", "lora", "awb", "decoder", "tasks");
         String format = top.string("format");
         if (!SinewichConfig.FORMAT.equals(format)) {
@@ -66,7 +65,7 @@ public final class ConfigParser {
         return new SinewichConfig(format, name, version, input, backbone, lora, awb, decoder, tasks);
     }
 
-    private static SinewichConfig.Input input(Obj o, int multiple) {
+    private static SinewichConfig.Input input(ConfigObject o, int multiple) {
         o.allow("height", "width", "mean", "std");
         int height = o.positiveInt("height");
         int width = o.positiveInt("width");
@@ -86,7 +85,7 @@ public final class ConfigParser {
         return new SinewichConfig.Input(height, width, mean, std);
     }
 
-    private static SinewichConfig.Backbone backbone(Obj o) {
+    private static SinewichConfig.Backbone backbone(ConfigObject o) {
         o.allow("type", "patch_size", "embed_dim", "depths", "num_heads", "window_size", "mlp_ratio");
         String type = o.string("type");
         if (!"swin".equals(type)) {
@@ -120,21 +119,21 @@ public final class ConfigParser {
         return new SinewichConfig.Backbone(patch, embed, depths, heads, window, ratio);
     }
 
-    private static SinewichConfig.Lora lora(Obj o) {
+    private static SinewichConfig.Lora lora(ConfigObject o) {
         o.allow("rank", "alpha", "targets");
         int rank = o.positiveInt("rank");
         double alpha = o.number("alpha");
         return new SinewichConfig.Lora(rank, alpha, targets(o));
     }
 
-    private static SinewichConfig.Awb awb(Obj o) {
+    private static SinewichConfig.Awb awb(ConfigObject o) {
         o.allow("rank", "targets", "gain", "lowpass");
         int rank = o.positiveInt("rank");
         Set<LinearTarget> targets = targets(o);
         double gain = o.number("gain");
         SinewichConfig.Lowpass lowpass = null;
         if (!o.isNullOrAbsent("lowpass")) {
-            Obj lp = o.object("lowpass");
+            ConfigObject lp = o.object("lowpass");
             lp.allow("size", "sigma");
             int size = lp.positiveInt("size");
             if (size % 2 == 0) {
@@ -149,7 +148,7 @@ public final class ConfigParser {
         return new SinewichConfig.Awb(rank, targets, gain, lowpass);
     }
 
-    private static Set<LinearTarget> targets(Obj o) {
+    private static Set<LinearTarget> targets(ConfigObject o) {
         Set<LinearTarget> targets = EnumSet.noneOf(LinearTarget.class);
         for (String t : o.strings("targets")) {
             LinearTarget target = LinearTarget.fromJson(t);
@@ -163,7 +162,7 @@ public final class ConfigParser {
         return Collections.unmodifiableSet(targets);
     }
 
-    private static SinewichConfig.Decoder decoder(Obj o, int stages) {
+    private static SinewichConfig.Decoder decoder(ConfigObject o, int stages) {
         o.allow("channels", "hidden");
         List<Integer> channels = o.positiveInts("channels");
         if (channels.size() != stages) {
@@ -172,13 +171,13 @@ public final class ConfigParser {
         return new SinewichConfig.Decoder(channels, o.positiveInt("hidden"));
     }
 
-    private static List<SinewichConfig.Task> tasks(List<Obj> items) {
+    private static List<SinewichConfig.Task> tasks(List<ConfigObject> items) {
         if (items.isEmpty()) {
             throw fail("tasks", "at least one task", "an empty list");
         }
         List<SinewichConfig.Task> tasks = new ArrayList<>();
         Set<String> names = new HashSet<>();
-        for (Obj o : items) {
+        for (ConfigObject o : items) {
             SinewichConfig.Task task = task(o);
             if (!names.add(task.name())) {
                 throw fail(o.path("name"), "a unique task name", '"' + task.name() + "\" again");
@@ -202,7 +201,7 @@ public final class ConfigParser {
             if (node == null || !node.isObject()) {
                 throw new BundleException(where + ": expected a JSON object, found " + node);
             }
-            return task(new Obj(node, ""));
+            return task(new ConfigObject(node, ""));
         } catch (JsonProcessingException e) {
             throw new BundleException(where + ": expected a JSON task entry, found invalid JSON: "
                     + e.getOriginalMessage());
@@ -215,7 +214,7 @@ public final class ConfigParser {
         }
     }
 
-    private static SinewichConfig.Task task(Obj o) {
+    private static SinewichConfig.Task task(ConfigObject o) {
         o.allow("name", "kind", "outputs", "labels", "unit");
         String name = name(o, "name");
         String kindName = o.string("kind");
@@ -253,7 +252,7 @@ public final class ConfigParser {
         return new SinewichConfig.Task(name, kind, outputs, labels, unit);
     }
 
-    private static String name(Obj o, String key) {
+    private static String name(ConfigObject o, String key) {
         String value = o.string(key);
         if (!NAME.matcher(value).matches()) {
             throw fail(o.path(key), "a name matching [a-z0-9][a-z0-9._-]{0,62}", '"' + value + '"');
@@ -264,141 +263,5 @@ public final class ConfigParser {
     static BundleException fail(String path, String expected, Object found) {
         String where = path.isEmpty() ? FILE : FILE + ": " + path;
         return new BundleException(where + ": expected " + expected + ", found " + found);
-    }
-
-    /** A JSON object with its key path, for messages. */
-    private static final class Obj {
-        private final JsonNode node;
-        private final String prefix;
-
-        Obj(JsonNode node, String prefix) {
-            this.node = node;
-            this.prefix = prefix;
-        }
-
-        String path(String key) {
-            return prefix.isEmpty() ? key : prefix + "." + key;
-        }
-
-        void allow(String... keys) {
-            Set<String> allowed = Set.of(keys);
-            for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-                String key = it.next();
-                if (!allowed.contains(key)) {
-                    throw new BundleException(FILE + ": " + path(key) + ": unknown key (allowed here: "
-                            + String.join(", ", keys) + ")");
-                }
-            }
-        }
-
-        boolean has(String key) {
-            return node.has(key);
-        }
-
-        boolean isNullOrAbsent(String key) {
-            return !node.has(key) || node.get(key).isNull();
-        }
-
-        JsonNode required(String key) {
-            JsonNode value = node.get(key);
-            if (value == null) {
-                throw new BundleException(FILE + ": " + path(key) + ": required key is missing");
-            }
-            return value;
-        }
-
-        String string(String key) {
-            JsonNode v = required(key);
-            if (!v.isTextual()) {
-                throw fail(path(key), "a string", v);
-            }
-            return v.textValue();
-        }
-
-        double number(String key) {
-            JsonNode v = required(key);
-            if (!v.isNumber() || !Double.isFinite(v.doubleValue())) {
-                throw fail(path(key), "a finite number", v);
-            }
-            return v.doubleValue();
-        }
-
-        int positiveInt(String key) {
-            JsonNode v = required(key);
-            if (!v.canConvertToExactIntegral() || !v.canConvertToInt() || v.intValue() < 1) {
-                throw fail(path(key), "an integer ≥ 1", v);
-            }
-            return v.intValue();
-        }
-
-        Obj object(String key) {
-            JsonNode v = required(key);
-            if (!v.isObject()) {
-                throw fail(path(key), "an object", v);
-            }
-            return new Obj(v, path(key));
-        }
-
-        List<Obj> array(String key) {
-            JsonNode v = required(key);
-            if (!v.isArray()) {
-                throw fail(path(key), "an array", v);
-            }
-            List<Obj> items = new ArrayList<>();
-            for (int i = 0; i < v.size(); i++) {
-                JsonNode item = v.get(i);
-                String itemPath = path(key) + "[" + i + "]";
-                if (!item.isObject()) {
-                    throw fail(itemPath, "an object", item);
-                }
-                items.add(new Obj(item, itemPath));
-            }
-            return items;
-        }
-
-        List<Integer> positiveInts(String key) {
-            JsonNode v = required(key);
-            List<Integer> values = new ArrayList<>();
-            if (v.isArray()) {
-                for (JsonNode item : v) {
-                    if (!item.canConvertToExactIntegral() || !item.canConvertToInt() || item.intValue() < 1) {
-                        throw fail(path(key), "an array of integers ≥ 1", v);
-                    }
-                    values.add(item.intValue());
-                }
-                return List.copyOf(values);
-            }
-            throw fail(path(key), "an array of integers ≥ 1", v);
-        }
-
-        List<Float> floats(String key, int count) {
-            JsonNode v = required(key);
-            if (!v.isArray() || v.size() != count) {
-                throw fail(path(key), "an array of " + count + " numbers", v);
-            }
-            List<Float> values = new ArrayList<>();
-            for (JsonNode item : v) {
-                if (!item.isNumber() || !Double.isFinite(item.doubleValue())) {
-                    throw fail(path(key), "an array of " + count + " finite numbers", v);
-                }
-                values.add(item.floatValue());
-            }
-            return List.copyOf(values);
-        }
-
-        List<String> strings(String key) {
-            JsonNode v = required(key);
-            if (!v.isArray()) {
-                throw fail(path(key), "an array of strings", v);
-            }
-            List<String> values = new ArrayList<>();
-            for (JsonNode item : v) {
-                if (!item.isTextual()) {
-                    throw fail(path(key), "an array of strings", v);
-                }
-                values.add(item.textValue());
-            }
-            return List.copyOf(values);
-        }
     }
 }
