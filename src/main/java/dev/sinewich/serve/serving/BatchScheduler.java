@@ -119,7 +119,6 @@ public final class BatchScheduler {
             throw new CapacityExceededException("the inference queue is full (" + settings.queueCapacity()
                     + " requests waiting); retry later");
         }
-        stats.accepted.increment();
         long millis = deadline.toMillis();
         job.timer = timers.schedule(() -> {
             if (job.result.completeExceptionally(
@@ -228,7 +227,7 @@ public final class BatchScheduler {
             }
             long end = System.nanoTime();
             int rows = live.stream().mapToInt(Job::rows).sum();
-            stats.recordPass(live.size(), rows, (end - start) / 1e9);
+            stats.passes.increment();
             listener.passRun(live.size(), rows, (end - start) / 1e9);
             for (int i = 0; i < live.size(); i++) {
                 Job job = live.get(i);
@@ -251,7 +250,6 @@ public final class BatchScheduler {
             }
         } catch (RuntimeException | Error e) {
             LOG.error("inference pass failed", e);
-            stats.failed.increment();
             for (Job job : live) {
                 job.result.completeExceptionally(e);
             }
