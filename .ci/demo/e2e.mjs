@@ -1,7 +1,8 @@
 // Drives the demo page at BASE_URL in headless Chromium (Debian's /usr/bin/chromium through
 // playwright-core from $DEMO_TOOLS) and checks it against what the server's native API reports,
 // so nothing here depends on the served model's tasks, labels or input size.
-// Usage: DEMO_TOOLS=dir DEMO_OUT=dir node e2e.mjs http://127.0.0.1:PORT/
+// With DEMO_API_KEY set (a server with that API key), it checks the key prompt instead.
+// Usage: DEMO_TOOLS=dir DEMO_OUT=dir [DEMO_API_KEY=key] node e2e.mjs http://127.0.0.1:PORT/
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,6 +12,7 @@ import zlib from 'node:zlib';
 const base = process.argv[2];
 const tools = process.env.DEMO_TOOLS;
 const out = process.env.DEMO_OUT;
+const apiKey = process.env.DEMO_API_KEY;
 if (!base || !tools || !out) {
   console.error('usage: DEMO_TOOLS=dir DEMO_OUT=dir node e2e.mjs http://127.0.0.1:PORT/');
   process.exit(2);
@@ -97,14 +99,19 @@ async function check(name, fn) {
 }
 
 const api = async (p) => {
-  const r = await fetch(new URL(p, base));
+  const r = await fetch(new URL(p, base), { headers: apiKey ? { Authorization: 'Bearer ' + apiKey } : {} });
   assert(r.ok, 'GET ' + p + ' answered ' + r.status);
   return r.json();
 };
 
 const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'sinewich-demo-chromium-'));
 let context;
-let phase = 'load';
+// The refusals a step provokes on purpose: [path part, status] pairs, seen ones counted.
+let allowed = [];
+const refusals = [];
+// File pickers the page opened, in order.
+const choosers = [];
+const isAllowed = (url, status) => allowed.some(([part, s]) => url.includes(part) && s === status);
 try {
   const models = await api('v1/models');
   const model = models.models[0];
@@ -121,14 +128,14 @@ try {
   const page = context.pages()[0] || await context.newPage();
 
   // Any console error, page error, failed request, request to another host, or 4xx/5xx answer
-  // fails the run, except the one refusal the bad-file step asks for.
-  const expectedRefusals = [];
+  // fails the run, except the refusals a step provokes on purpose.
   page.on('console', (msg) => {
     if (msg.type() !== 'error') {
       return;
     }
     const url = msg.location().url || '';
-    if (phase === 'bad-file' && /status of 4\d\d/.test(msg.text()) && url.includes('/predict')) {
+    const status = /status of (\d{3})/.exec(msg.text());
+    if (status && isAllowed(url, Number(status[1]))) {
       return;
     }
     problems.push('console error: ' + msg.text() + (url ? ' (' + url + ')' : ''));
@@ -143,14 +150,44 @@ try {
   });
   page.on('response', (r) => {
     if (r.status() >= 400) {
-      if (phase === 'bad-file' && r.url().includes('/predict') && r.status() < 500) {
-        expectedRefusals.push(r.status());
+      if (isAllowed(r.url(), r.status())) {
+        refusals.push(r.status());
       } else {
         problems.push('HTTP ' + r.status() + ' for ' + r.url());
       }
     }
   });
 
+  // Listening from the start turns on file-chooser interception before any step needs it.
+  page.on('filechooser', (chooser) => choosers.push(chooser));
+
+  if (apiKey) {
+    await keyChecks(page, model, tasks);
+  } else {
+    await pageChecks(page, model, tasks);
+  }
+  await check('no console error, failed request or unexpected HTTP error', async () => {
+    assert(problems.length === 0, problems.join('; '));
+  });
+} catch (e) {
+  if (failed === 0) {
+    failed++;
+    console.log('FAIL ' + e.message);
+  }
+  if (problems.length) {
+    console.log('also seen: ' + problems.join('; '));
+  }
+} finally {
+  if (context) {
+    await context.close();
+  }
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+console.log('demo' + (apiKey ? ' with API keys' : '') + ': ' + passed + ' passed, ' + failed + ' failed');
+process.exit(failed === 0 ? 0 : 1);
+
+/** The whole page against a server without API keys. */
+async function pageChecks(page, model, tasks) {
   await check('the page loads and lists the model and every task', async () => {
     await page.goto(base, { waitUntil: 'load' });
     await page.waitForFunction((n) => document.querySelectorAll('#task-list input[type=checkbox]').length === n,
@@ -164,8 +201,13 @@ try {
 
   await check('the drop zone opens the file picker from the keyboard', async () => {
     await page.focus('#drop');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }),
-      page.keyboard.press('Enter')]);
+    const before = choosers.length;
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 50 && choosers.length === before; i++) {
+      await page.waitForTimeout(100);
+    }
+    assert(choosers.length === before + 1, 'Enter on the drop zone opened no file picker');
+    const chooser = choosers[before];
     await chooser.setFiles({ name: 'scene.png', mimeType: 'image/png', buffer: scene });
     await page.waitForFunction(() => document.getElementById('file-name').textContent.includes('scene.png'));
   });
@@ -194,9 +236,10 @@ try {
   await check('every output has its legend and latency', async () => {
     for (const task of tasks) {
       const card = page.locator('#results .card[data-task="' + task.name + '"]');
-      const latency = await card.locator('.latency').textContent();
-      assert(/Server [\d.]+ ms \(queue [\d.]+ ms, compute [\d.]+ ms\) · round trip [\d.]+ ms/.test(latency),
-        task.name + ' latency: ' + latency);
+      const server = await card.locator('.latency-server').textContent();
+      assert(/^Server [\d.]+ ms \(queue [\d.]+ ms, compute [\d.]+ ms\)$/.test(server), task.name + ' latency: ' + server);
+      const roundTrip = await card.locator('.latency-rtt').textContent();
+      assert(/^Round trip [\d.]+ ms$/.test(roundTrip), task.name + ' round trip: ' + roundTrip);
       const legend = card.locator('.legend');
       assert(await legend.getAttribute('data-kind') === task.kind, task.name + ' legend kind');
       if (task.kind === 'segmentation') {
@@ -207,7 +250,7 @@ try {
       } else if (task.kind === 'depth') {
         const min = await legend.locator('.bar-min').textContent();
         const max = await legend.locator('.bar-max').textContent();
-        const pattern = new RegExp('^(min|max) [-\\d.e+]+ ' + (task.unit || 'm') + ' \\((near|far)\\)$');
+        const pattern = new RegExp('^(min|max) [-\\d.e+]+ ' + (task.unit || 'm') + '$');
         assert(pattern.test(min) && pattern.test(max), task.name + ' depth range ' + min + ' / ' + max);
         assert(parseFloat(min.split(' ')[1]) <= parseFloat(max.split(' ')[1]), 'depth min > max');
       } else if (task.kind === 'normals') {
@@ -239,7 +282,7 @@ try {
     assert(direct.status >= 400 && direct.status < 500, 'the server answered a text file with ' + direct.status);
     const expected = (await direct.json()).error;
     assert(expected, 'the server gave no message');
-    phase = 'bad-file';
+    allowed = [['/predict', direct.status]];
     await page.setInputFiles('#file', { name: 'notes.txt', mimeType: 'text/plain', buffer: notAnImage });
     await page.click('#run');
     await page.waitForSelector('#error:not([hidden])', { timeout: 30000 });
@@ -247,28 +290,48 @@ try {
     assert(shown === expected, 'shown "' + shown + '", the server said "' + expected + '"');
     const whole = await page.textContent('#error');
     assert(whole.includes(String(direct.status)), 'the status is not shown: ' + whole);
-    assert(expectedRefusals.length === 1 && expectedRefusals[0] === direct.status,
-      'refusals seen ' + expectedRefusals);
+    assert(refusals.length === 1 && refusals[0] === direct.status, 'refusals seen ' + refusals);
     await page.screenshot({ path: path.join(out, 'demo-error-screenshot.png') });
-    phase = 'done';
+    allowed = [];
   });
 
-  await check('no console error, failed request or unexpected HTTP error', async () => {
-    assert(problems.length === 0, problems.join('; '));
-  });
-} catch (e) {
-  if (failed === 0) {
-    failed++;
-    console.log('FAIL ' + e.message);
-  }
-  if (problems.length) {
-    console.log('also seen: ' + problems.join('; '));
-  }
-} finally {
-  if (context) {
-    await context.close();
-  }
-  fs.rmSync(profile, { recursive: true, force: true });
 }
-console.log('demo: ' + passed + ' passed, ' + failed + ' failed');
-process.exit(failed === 0 ? 0 : 1);
+
+/** Against a server with an API key: the page asks for it, shows the server's 401 message, and works with it. */
+async function keyChecks(page, model, tasks) {
+  await check('without a key the page shows the server\'s 401 message and asks for the key', async () => {
+    const direct = await fetch(new URL('v1/models', base));
+    assert(direct.status === 401, 'the server answered ' + direct.status + ' without a key');
+    const expected = (await direct.json()).error;
+    allowed = [['/v1/models', 401]];
+    await page.goto(base, { waitUntil: 'load' });
+    await page.waitForSelector('#error:not([hidden])', { timeout: 15000 });
+    assert(await page.textContent('#error .server-message') === expected, 'the 401 message is not the server\'s');
+    assert(await page.isVisible('#api-key'), 'the API key field is hidden');
+    assert(await page.getAttribute('#api-key', 'type') === 'password', 'the key is shown in clear');
+    const label = await page.textContent('label[for="api-key"]');
+    assert(label && label.trim().length > 0, 'the key field has no label');
+    allowed = [];
+  });
+
+  await check('with the key the page lists the tasks and runs one', async () => {
+    await page.fill('#api-key', apiKey);
+    await page.press('#api-key', 'Enter');
+    await page.waitForFunction((n) => document.querySelectorAll('#task-list input').length === n, tasks.length,
+      { timeout: 15000 });
+    assert(await page.isHidden('#error'), 'the error is still shown');
+    assert((await page.textContent('#model-info')).includes(model.name), 'no model info');
+    await page.setInputFiles('#file', { name: 'scene.png', mimeType: 'image/png', buffer: scene });
+    const boxes = page.locator('#task-list input');
+    for (let i = 1; i < tasks.length; i++) {
+      await boxes.nth(i).uncheck();
+    }
+    await page.click('#run');
+    await page.waitForFunction(() => {
+      const imgs = [...document.querySelectorAll('#results img')];
+      return imgs.length === 2 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+    }, null, { timeout: 60000 });
+    const latency = await page.textContent('#results .card[data-task] .latency-rtt');
+    assert(/^Round trip [\d.]+ ms$/.test(latency), 'latency: ' + latency);
+  });
+}

@@ -41,42 +41,54 @@ read -r http_port grpc_port < <(node -e '
     });
   });')
 
-echo "demo: starting the server (HTTP $http_port, gRPC $grpc_port); log in $log"
-env -u SINEWICH_MODEL_PATH QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" \
-  DJL_OFFLINE=true OPT_OUT_TRACKING=true java -jar "$jar" >"$log" 2>&1 &
-server=$!
+# Starts the server with extra environment (e.g. API keys) and waits until it is ready.
+server=""
+start_server() {
+  echo "demo: starting the server (HTTP $http_port, gRPC $grpc_port${1:+, API keys on}); log in $log"
+  env -u SINEWICH_MODEL_PATH QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" \
+    DJL_OFFLINE=true OPT_OUT_TRACKING=true "$@" java -jar "$jar" >>"$log" 2>&1 &
+  server=$!
+  local ready_url="http://127.0.0.1:$http_port/q/health/ready"
+  for _ in $(seq 1 240); do
+    if ! kill -0 "$server" 2>/dev/null; then
+      echo "demo: the server exited before it was ready:" >&2
+      tail -n 50 "$log" >&2
+      return 1
+    fi
+    if ready "$ready_url"; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "demo: the server was not ready within 120 s:" >&2
+  tail -n 50 "$log" >&2
+  return 1
+}
 
 stop_server() {
-  if kill -0 "$server" 2>/dev/null; then
+  if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then
     kill -TERM "$server"
     wait "$server" || true
   fi
+  server=""
 }
 trap stop_server EXIT
 
-ready_url="http://127.0.0.1:$http_port/q/health/ready"
-ready() { node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$ready_url"; }
-for _ in $(seq 1 240); do
-  if ! kill -0 "$server" 2>/dev/null; then
-    echo "demo: the server exited before it was ready:" >&2
-    cat "$log" >&2
-    exit 1
-  fi
-  if ready; then
-    break
-  fi
-  sleep 0.5
-done
-if ! ready; then
-  echo "demo: the server was not ready within 120 s:" >&2
-  tail -n 50 "$log" >&2
-  exit 1
-fi
+ready() { node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"; }
 
+: >"$log"
 status=0
+# The whole page with API keys off (the default), then the key prompt with keys on.
+start_server
 DEMO_TOOLS="$tools" DEMO_OUT="$root/target" node "$here/e2e.mjs" "http://127.0.0.1:$http_port/" || status=$?
-
 stop_server
+if [ "$status" -eq 0 ]; then
+  key="demo-key-$RANDOM$RANDOM"
+  start_server SINEWICH_SECURITY_API_KEYS="$key"
+  DEMO_TOOLS="$tools" DEMO_OUT="$root/target" DEMO_API_KEY="$key" node "$here/e2e.mjs" \
+    "http://127.0.0.1:$http_port/" || status=$?
+  stop_server
+fi
 trap - EXIT
 if [ "$status" -ne 0 ]; then
   echo "demo: the end-to-end check failed (exit $status); the server's log is $log" >&2

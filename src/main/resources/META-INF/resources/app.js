@@ -109,10 +109,13 @@
       box.addEventListener('change', updateRunButton);
       const name = document.createElement('span');
       name.textContent = task.name;
-      const kind = document.createElement('span');
-      kind.className = 'kind';
-      kind.textContent = task.kind;
-      label.append(box, name, kind);
+      label.append(box, name);
+      if (task.kind !== task.name) {
+        const kind = document.createElement('span');
+        kind.className = 'kind';
+        kind.textContent = task.kind;
+        label.append(kind);
+      }
       els.taskList.append(label);
     }
     els.tasks.disabled = false;
@@ -269,7 +272,7 @@
   }
 
   function taskCard(task, result, fileName) {
-    const figure = card(task.name, task.kind);
+    const figure = card(task.name, task.kind !== task.name ? task.kind : null);
     figure.dataset.task = task.name;
     const url = URL.createObjectURL(result.blob);
     inputUrls.push(url);
@@ -285,10 +288,19 @@
     const p = document.createElement('p');
     p.className = 'latency';
     const server = result.queue + result.compute;
-    p.textContent = (Number.isFinite(server)
-      ? 'Server ' + ms(server * 1000) + ' (queue ' + ms(result.queue * 1000) + ', compute ' + ms(result.compute * 1000)
-        + ') · '
-      : '') + 'round trip ' + ms(result.roundTrip);
+    if (Number.isFinite(server)) {
+      const s = document.createElement('span');
+      s.className = 'latency-server';
+      s.textContent = 'Server ' + ms(server * 1000) + ' (queue ' + ms(result.queue * 1000) + ', compute '
+        + ms(result.compute * 1000) + ')';
+      s.title = 'Time the server reports: waiting for the model, then the forward pass';
+      p.append(s);
+    }
+    const r = document.createElement('span');
+    r.className = 'latency-rtt';
+    r.textContent = 'Round trip ' + ms(result.roundTrip);
+    r.title = 'Measured in this browser: upload, server and download';
+    p.append(r);
     return p;
   }
 
@@ -308,8 +320,8 @@
         const range = result.depthRange ? JSON.parse(result.depthRange) : {};
         const unit = range.unit || task.unit || '';
         box.append(colourBar('linear-gradient(to right, ' + VIRIDIS.slice().reverse().join(', ') + ')',
-          'min ' + number(range.near) + ' ' + unit + ' (near)', 'max ' + number(range.far) + ' ' + unit + ' (far)',
-          'Depth in ' + unit + ', colour scaled to this image'));
+          'min ' + number(range.near) + ' ' + unit, 'max ' + number(range.far) + ' ' + unit,
+          'Depth in ' + unit + ': yellow near, purple far'));
         break;
       }
       case 'normals':
