@@ -62,7 +62,8 @@ public final class EvaluateCommand {
         } catch (DatasetException | BundleException | IllegalArgumentException e) {
             err.println("error: " + e.getMessage());
             return 1;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // anything else (an unreadable file, a failing engine) is reported the same way, in one line
             err.println("error: " + e);
             return 1;
         }
