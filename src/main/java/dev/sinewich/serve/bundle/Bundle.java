@@ -62,6 +62,42 @@ public final class Bundle implements TensorSource, AutoCloseable {
         }
     }
 
+    /**
+     * Opens a bundle shipped as classpath resources (a folder holding {@code sinewich.json} and
+     * {@code model.safetensors}, such as the jar's embedded default bundle) and validates it. The
+     * files are copied to a temporary directory that {@link #close()} deletes.
+     *
+     * @param loader the class loader that sees the resources
+     * @param folder the resource folder, ending with {@code /}
+     * @return the bundle
+     * @throws BundleException when a file is missing or the bundle is invalid
+     */
+    public static Bundle openResource(ClassLoader loader, String folder) {
+        Path temp;
+        try {
+            temp = Files.createTempDirectory("sinewich-bundle-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            for (String file : new String[] {ConfigParser.FILE, WEIGHTS}) {
+                try (InputStream in = loader.getResourceAsStream(folder + file)) {
+                    if (in == null) {
+                        throw new BundleException(folder + file + ": expected on the classpath, found nothing");
+                    }
+                    Files.copy(in, temp.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return openDirectory(temp, temp);
+        } catch (IOException e) {
+            deleteTree(temp);
+            throw new BundleException(folder + ": cannot be copied from the classpath: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            deleteTree(temp);
+            throw e;
+        }
+    }
+
     private static Bundle openDirectory(Path dir, Path tempDir) {
         Path configFile = dir.resolve(ConfigParser.FILE);
         Path weightsFile = dir.resolve(WEIGHTS);

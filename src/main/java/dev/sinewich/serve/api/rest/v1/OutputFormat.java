@@ -1,5 +1,6 @@
 package dev.sinewich.serve.api.rest.v1;
 
+import dev.sinewich.serve.arrays.Npy;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.bundle.TaskKind;
 import dev.sinewich.serve.imaging.Visualizer;
@@ -23,7 +24,7 @@ public enum OutputFormat {
     PNG16("png16", "image/png"),
 
     /** One task's first output as a NumPy {@code .npy} file. */
-    NPY("npy", NpyWriter.MEDIA_TYPE);
+    NPY("npy", Npy.MEDIA_TYPE);
 
     private final String parameter;
     private final String mediaType;

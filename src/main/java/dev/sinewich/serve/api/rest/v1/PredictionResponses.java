@@ -3,6 +3,7 @@ package dev.sinewich.serve.api.rest.v1;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.sinewich.serve.arrays.Npy;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.imaging.LegendEntry;
 import dev.sinewich.serve.imaging.SegmentationPalette;
@@ -53,7 +54,7 @@ final class PredictionResponses {
                 r = Response.ok(Visualizer.depthMillimetres(out, 0, Visualizer.millimetresPerUnit(task.unit())));
                 break;
             case NPY:
-                r = Response.ok(NpyWriter.write(out));
+                r = Response.ok(Npy.write(out.shape(), out.floats(), out.ints()));
                 extension = "npy";
                 break;
             default:
