@@ -12,13 +12,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Set;
 import org.jboss.logging.Logger;
@@ -100,15 +95,11 @@ public class ModelService {
 
     private SinewichModel open(Path bundlePath) {
         long start = System.nanoTime();
-        boolean embedded = bundlePath == null;
-        Path path = embedded ? extractEmbedded() : bundlePath;
         SinewichModel loaded;
-        try (Bundle bundle = Bundle.open(path)) {
+        try (Bundle bundle = bundlePath == null
+                ? Bundle.openResource(ModelService.class.getClassLoader(), EMBEDDED)
+                : Bundle.open(bundlePath)) {
             loaded = SinewichModel.load(bundle, SinewichModel.selectDevice(config.model().device()), kernelSettings());
-        } finally {
-            if (embedded) {
-                deleteEmbeddedCopy(path);
-            }
         }
         try {
             warmUp(loaded);
@@ -118,10 +109,10 @@ public class ModelService {
         }
         SinewichConfig c = loaded.config();
         LOG.infof("Loaded model %s version %s (%d tasks) from %s on %s in %d ms; task kernels: %s; resident %d MiB",
-                c.name(), c.version(), c.tasks().size(), embedded ? "the embedded default bundle" : path,
+                c.name(), c.version(), c.tasks().size(), bundlePath == null ? "the embedded default bundle" : bundlePath,
                 loaded.device(), (System.nanoTime() - start) / 1_000_000, loaded.kernelStats().policy(),
                 loaded.memory().total() >> 20);
-        if (embedded) {
+        if (bundlePath == null) {
             LOG.warn("Serving the embedded default bundle: it is a small UNTRAINED model with random weights, "
                     + "for trying the API only. Set SINEWICH_MODEL_PATH to serve a trained bundle.");
         }
@@ -181,32 +172,5 @@ public class ModelService {
      */
     public boolean isReady() {
         return model != null;
-    }
-
-    private static Path extractEmbedded() {
-        try {
-            Path dir = Files.createTempDirectory("sinewich-default-");
-            for (String file : new String[] {"sinewich.json", Bundle.WEIGHTS}) {
-                try (InputStream in = ModelService.class.getClassLoader().getResourceAsStream(EMBEDDED + file)) {
-                    if (in == null) {
-                        throw new IllegalStateException("the jar has no embedded bundle file " + EMBEDDED + file);
-                    }
-                    Files.copy(in, dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-            return dir;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot extract the embedded default bundle", e);
-        }
-    }
-
-    private static void deleteEmbeddedCopy(Path dir) {
-        try {
-            Files.deleteIfExists(dir.resolve("sinewich.json"));
-            Files.deleteIfExists(dir.resolve(Bundle.WEIGHTS));
-            Files.deleteIfExists(dir);
-        } catch (IOException e) {
-            LOG.debugf("could not delete %s: %s", dir, e.getMessage());
-        }
     }
 }
