@@ -10,6 +10,7 @@
 #   JAVA_OPTS              JVM options; default below (heap from the container's memory limit;
 #                          libtorch's tensors live outside the heap)
 #   JAVA_OPTS_APPEND       more JVM options, added after JAVA_OPTS
+#   TMPDIR                 the writable directory (java.io.tmpdir, JNA's native stubs); default /tmp
 # Any arguments are passed to the application.
 set -eu
 app_dir="${SINEWICH_APP_DIR:-/app}"
@@ -31,6 +32,10 @@ export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$torch_dir}"
 export DJL_OFFLINE=true
 export OPT_OUT_TRACKING=true
 
+# JNA (DJL's CUDA probe) unpacks its stub under ~/.cache unless told otherwise.
+tmp_dir="${TMPDIR:-/tmp}"
+
 JAVA_OPTS="${JAVA_OPTS:--XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError}"
 # shellcheck disable=SC2086 # JAVA_OPTS and JAVA_OPTS_APPEND are word lists
-exec java $JAVA_OPTS ${JAVA_OPTS_APPEND:-} -jar "$app_dir/quarkus-run.jar" "$@"
+exec java -Djava.io.tmpdir="$tmp_dir" -Djna.tmpdir="$tmp_dir" $JAVA_OPTS ${JAVA_OPTS_APPEND:-} \
+  -jar "$app_dir/quarkus-run.jar" "$@"
