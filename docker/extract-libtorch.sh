@@ -24,6 +24,7 @@ lib="$app/lib/main"
 
 one_jar() {
   # exactly one jar matching the pattern, or a clear error
+  # shellcheck disable=SC2086 # the pattern must expand
   set -- $1
   if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then
     echo "extract-libtorch: expected one jar matching the pattern, found: $*" >&2

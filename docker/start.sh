@@ -20,6 +20,7 @@ if [ ! -f "$torch_dir/libtorch.env" ]; then
   echo "start: $torch_dir/libtorch.env is missing; run extract-libtorch.sh first" >&2
   exit 1
 fi
+# shellcheck source=/dev/null # written by extract-libtorch.sh
 . "$torch_dir/libtorch.env"
 
 # DJL (0.36 LibUtils): PYTORCH_LIBRARY_PATH holds libtorch; the JNI library is looked up as

@@ -9,7 +9,8 @@
 #   2. every rendered manifest against the Kubernetes schemas (npm kubernetes-models, and
 #      @kubernetes-models/prometheus-operator for the ServiceMonitor) plus the chart's own
 #      promises (.ci/deploy/validate-manifests.mjs); every value documented in the chart README;
-#   3. both Dockerfiles linted (dockerfile-utils plus the images' rules);
+#   3. the shell scripts with ShellCheck (Debian package, unpacked); both Dockerfiles linted
+#      (dockerfile-utils plus the images' rules) and .dockerignore checked against their COPY sources;
 #   4. the images' exact start: docker/extract-libtorch.sh lays out libtorch as the image build
 #      does, docker/start.sh starts the packaged server as an unprivileged user with the
 #      environment the chart gives the pod (ConfigMap + API keys Secret), HOME and user.home
@@ -136,9 +137,24 @@ else
   bad "undocumented values"
 fi
 
+step "shell scripts"
+# ShellCheck from Debian's package, unpacked (not installed)
+shellcheck="$tools/shellcheck/usr/bin/shellcheck"
+if [ ! -x "$shellcheck" ]; then
+  rm -rf "$tools/shellcheck"
+  mkdir -p "$tools/shellcheck"
+  (cd "$tools/shellcheck" && apt-get update -qq >/dev/null && apt-get download -qq shellcheck >/dev/null 2>&1 \
+    && dpkg -x shellcheck_*.deb . && rm -f shellcheck_*.deb)
+fi
+if "$shellcheck" docker/extract-libtorch.sh docker/start.sh docker/healthcheck.sh .ci/deploy/run.sh bench/deploy-sizing.sh; then
+  ok "shellcheck: docker/*.sh, .ci/deploy/run.sh, bench/deploy-sizing.sh"
+else
+  bad "shellcheck findings"
+fi
+
 step "Dockerfile lint"
-if (cd "$node_dir" && node lint-dockerfiles.mjs "$root/docker/Dockerfile" "$root/docker/Dockerfile.cuda"); then
-  ok "docker/Dockerfile and docker/Dockerfile.cuda"
+if (cd "$node_dir" && node lint-dockerfiles.mjs --context "$root" "$root/docker/Dockerfile" "$root/docker/Dockerfile.cuda"); then
+  ok "docker/Dockerfile, docker/Dockerfile.cuda and .dockerignore"
 else
   bad "Dockerfile lint"
 fi
