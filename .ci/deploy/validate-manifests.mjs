@@ -1,0 +1,169 @@
+// Validates rendered Helm manifests: every document against the Kubernetes JSON schemas of
+// kubernetes-models (ServiceMonitor against @kubernetes-models/prometheus-operator), then the
+// chart's own promises: named ports, health probes, non-root read-only pods, Services, HPA,
+// ServiceMonitor and PodDisruptionBudget that select the server's pods, and referenced
+// ConfigMaps, Secrets and claims that exist in the same render.
+//   node validate-manifests.mjs <rendered.yaml>...
+// Prints one line per check; exits 1 when any fails.
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
+import yaml from "js-yaml";
+
+let passed = 0;
+let failed = 0;
+function check(ok, what) {
+  if (ok) {
+    passed++;
+  } else {
+    failed++;
+    console.log(`FAIL ${what}`);
+  }
+}
+
+const CRD_PACKAGES = { "monitoring.coreos.com": "@kubernetes-models/prometheus-operator" };
+
+async function modelFor(apiVersion, kind) {
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  const pkg = CRD_PACKAGES[group] ?? "kubernetes-models";
+  const path = group ? `${pkg}/${group}/${version}/${kind}` : `${pkg}/${version}/${kind}`;
+  const mod = await import(path);
+  return mod[kind];
+}
+
+function matches(selector, labels) {
+  return Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+}
+
+async function validateFile(file) {
+  const docs = yaml.loadAll(readFileSync(file, "utf8")).filter((d) => d);
+  const name = basename(file);
+  const byKind = (kind) => docs.filter((d) => d.kind === kind);
+  for (const doc of docs) {
+    const what = `${name}: ${doc.kind}/${doc.metadata?.name}`;
+    let Model;
+    try {
+      Model = await modelFor(doc.apiVersion, doc.kind);
+    } catch (e) {
+      console.log(`NOTE ${what}: no schema for ${doc.apiVersion} ${doc.kind}; apiVersion and kind only`);
+      check(typeof doc.apiVersion === "string" && typeof doc.kind === "string", `${what} apiVersion/kind`);
+      continue;
+    }
+    try {
+      new Model(doc).validate();
+      check(true, what);
+    } catch (e) {
+      check(false, `${what} schema: ${e.message}`);
+    }
+    const labels = doc.metadata?.labels ?? {};
+    for (const key of ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
+      "app.kubernetes.io/managed-by", "helm.sh/chart"]) {
+      check(key in labels, `${what} has label ${key}`);
+    }
+  }
+
+  const deployments = byKind("Deployment");
+  check(deployments.length === 1, `${name}: one Deployment`);
+  const dep = deployments[0];
+  if (!dep) return;
+  const podLabels = dep.spec.template.metadata.labels;
+  const pod = dep.spec.template.spec;
+  const server = pod.containers.find((c) => c.name === "server");
+  check(server, `${name}: a container named server`);
+  if (!server) return;
+  check(matches(dep.spec.selector.matchLabels, podLabels), `${name}: the Deployment's selector matches its pods`);
+  const portNames = new Set((server.ports ?? []).map((p) => p.name));
+  check(portNames.has("http") && portNames.has("grpc"), `${name}: named ports http and grpc`);
+  const probes = { startupProbe: "/q/health/started", readinessProbe: "/q/health/ready", livenessProbe: "/q/health/live" };
+  for (const [probe, path] of Object.entries(probes)) {
+    check(server[probe]?.httpGet?.path === path && server[probe]?.httpGet?.port === "http",
+      `${name}: ${probe} on ${path} at port http`);
+  }
+  const budget = server.startupProbe.periodSeconds * server.startupProbe.failureThreshold;
+  check(budget >= 120, `${name}: start-up budget ${budget} s covers model load (>= 120 s)`);
+  check(pod.securityContext?.runAsNonRoot === true, `${name}: runAsNonRoot`);
+  check(server.securityContext?.readOnlyRootFilesystem === true, `${name}: read-only root filesystem`);
+  check(server.securityContext?.allowPrivilegeEscalation === false, `${name}: no privilege escalation`);
+  const tmpMount = (server.volumeMounts ?? []).find((m) => m.mountPath === "/tmp");
+  const tmpVolume = tmpMount && pod.volumes.find((v) => v.name === tmpMount.name);
+  check(tmpVolume?.emptyDir, `${name}: /tmp is an emptyDir`);
+  check(dep.spec.strategy?.rollingUpdate?.maxUnavailable === 0, `${name}: rolling update with maxUnavailable 0`);
+  check(/^[0-9a-f]{64}$/.test(dep.spec.template.metadata.annotations?.["checksum/config"] ?? ""),
+    `${name}: checksum/config annotation`);
+  const grace = pod.terminationGracePeriodSeconds;
+  const configMaps = new Map(byKind("ConfigMap").map((c) => [c.metadata.name, c]));
+  for (const from of server.envFrom ?? []) {
+    if (from.configMapRef) {
+      const cm = configMaps.get(from.configMapRef.name);
+      check(cm, `${name}: envFrom ConfigMap ${from.configMapRef.name} is rendered`);
+      const timeout = cm?.data?.SINEWICH_INFERENCE_TIMEOUT;
+      const seconds = timeout && /^(\d+)s$/.test(timeout) ? Number(timeout.slice(0, -1))
+        : timeout && /^(\d+)m$/.test(timeout) ? 60 * Number(timeout.slice(0, -1)) : null;
+      if (seconds !== null) {
+        check(grace > seconds, `${name}: termination grace ${grace} s outlasts the inference timeout ${timeout}`);
+      }
+    }
+  }
+  const secrets = new Set(byKind("Secret").map((s) => s.metadata.name));
+  for (const env of server.env ?? []) {
+    const ref = env.valueFrom?.secretKeyRef;
+    if (ref) {
+      const secret = byKind("Secret").find((s) => s.metadata.name === ref.name);
+      if (secret) {
+        check(ref.key in (secret.stringData ?? secret.data ?? {}), `${name}: Secret ${ref.name} has key ${ref.key}`);
+      } else {
+        console.log(`NOTE ${name}: ${env.name} reads the existing Secret ${ref.name}`);
+        check(!secrets.has(ref.name), `${name}: existing Secret ${ref.name} not rendered`);
+      }
+    }
+  }
+  for (const volume of pod.volumes ?? []) {
+    const claim = volume.persistentVolumeClaim?.claimName;
+    if (claim && byKind("PersistentVolumeClaim").length > 0) {
+      check(byKind("PersistentVolumeClaim").some((p) => p.metadata.name === claim), `${name}: claim ${claim} is rendered`);
+    }
+  }
+
+  const services = byKind("Service");
+  check(services.some((s) => s.spec.ports.some((p) => p.name === "http")), `${name}: a Service for HTTP`);
+  check(services.some((s) => s.spec.ports.some((p) => p.name === "grpc")), `${name}: a Service for gRPC`);
+  for (const svc of services) {
+    check(matches(svc.spec.selector, podLabels), `${name}: Service ${svc.metadata.name} selects the pods`);
+    for (const port of svc.spec.ports) {
+      check(typeof port.targetPort !== "string" || portNames.has(port.targetPort),
+        `${name}: Service ${svc.metadata.name} targets a named container port (${port.targetPort})`);
+    }
+  }
+  const hpas = byKind("HorizontalPodAutoscaler");
+  for (const hpa of hpas) {
+    check(hpa.spec.scaleTargetRef.kind === "Deployment" && hpa.spec.scaleTargetRef.name === dep.metadata.name,
+      `${name}: HPA targets the Deployment`);
+    check(dep.spec.replicas === undefined, `${name}: the Deployment leaves replicas to the HPA`);
+    for (const metric of hpa.spec.metrics) {
+      if (metric.type === "Pods") {
+        check(/^sinewich_/.test(metric.pods.metric.name), `${name}: HPA Pods metric ${metric.pods.metric.name}`);
+      }
+    }
+  }
+  for (const sm of byKind("ServiceMonitor")) {
+    const target = services.find((s) => matches(sm.spec.selector.matchLabels, s.metadata.labels));
+    check(target, `${name}: ServiceMonitor selects a Service`);
+    for (const ep of sm.spec.endpoints) {
+      check(ep.path === "/q/metrics", `${name}: ServiceMonitor scrapes /q/metrics`);
+      check(target?.spec.ports.some((p) => p.name === ep.port), `${name}: ServiceMonitor port ${ep.port} exists`);
+    }
+  }
+  for (const pdb of byKind("PodDisruptionBudget")) {
+    check(matches(pdb.spec.selector.matchLabels, podLabels), `${name}: PodDisruptionBudget selects the pods`);
+  }
+  const gpuLimit = Object.keys(server.resources?.limits ?? {}).find((k) => k.endsWith("/gpu"));
+  if (gpuLimit) {
+    check(Number(server.resources.limits[gpuLimit]) >= 1, `${name}: GPU limit ${gpuLimit}`);
+  }
+  console.log(`${name}: ${docs.length} documents (${[...new Set(docs.map((d) => d.kind))].join(", ")})`);
+}
+
+for (const file of process.argv.slice(2)) {
+  await validateFile(file);
+}
+console.log(`manifests: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
