@@ -113,7 +113,9 @@ def infer_backbone(t: Dict[str, torch.Tensor], scheme: str, given: Optional[dict
         if mt and int(mt.group(1)) % 2 == 0 and int(mt.group(1)) >= 2 * S:
             raise ConversionError(f"{name}: patch merging after the last stage {S - 1} "
                                   f"({'layers.%d.downsample' % (S - 1) if scheme == 'microsoft' else 'features.%d' % (2 * S)}) "
-                                  "is not part of the bundle format")
+                                  "is not part of the bundle format"
+                                  + (" (this looks like timm >= 0.9, which merges patches at the start of a layer: "
+                                     "not supported)" if "backbone.features.2.reduction.weight" not in t else ""))
     heads, windows, hidden = [], set(), []
     for s in range(S):
         C = embed << s

@@ -13,6 +13,7 @@ import copy
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 import unittest
@@ -223,6 +224,9 @@ class ConvertTest(unittest.TestCase):
         sd = dict(self.ms)
         sd["layers.2.downsample.reduction.weight"] = torch.zeros(64, 128)
         self.assert_fails(sd, "after the last stage")
+        timm = {re.sub(r"^layers\.(\d+)\.downsample", lambda m: f"layers.{int(m.group(1)) + 1}.downsample", k): v
+                for k, v in self.ms.items()}
+        self.assert_fails(timm, "timm >= 0.9")
         sd = dict(self.ms)
         sd["features.0.0.weight"] = sd["patch_embed.proj.weight"]
         self.assert_fails(sd, "mixes torchvision")
