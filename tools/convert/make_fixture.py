@@ -152,7 +152,7 @@ def build(out_root):
         report = convert(ckpt, os.path.join(cdir, "bundle"), conv_cfg, trust_pickle=False, log=lambda m: None)
     assert not report["initialised"], report["initialised"]
     original = ref.RefModel(cfg, source)
-    images = torch.rand((1, 3, 40, 52), generator=torch.Generator().manual_seed(SEED + 7), dtype=torch.float32)
+    images = torch.rand((1, 3, 12, 20), generator=torch.Generator().manual_seed(SEED + 7), dtype=torch.float32)
     io, _ = reference_io(original, images)
     ref.write_safetensors(os.path.join(cdir, "io.safetensors"), io)
     converted = ref.load_bundle(os.path.join(cdir, "bundle"))
