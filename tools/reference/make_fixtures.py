@@ -379,6 +379,14 @@ def build_case(c, out_root):
     g = torch.Generator().manual_seed(c["seed"] + 7)
     N, h, w = c["image"]
     images = torch.rand((N, 3, h, w), generator=g, dtype=torch.float32)
+    io, results = reference_io(model, images)
+    ref.write_safetensors(os.path.join(cdir, "io.safetensors"), io)
+    return model, images, io, results, model.task_names[0]
+
+
+def reference_io(model, images):
+    """The io.safetensors tensors of a fixture (layout in tools/reference/README.md): the input, every
+    task's outputs, segmentation margins and the debug intermediates. Returns (io, {task: (out, dbg)})."""
     io = {"input": images}
     first = model.task_names[0]
     results = {}
@@ -397,8 +405,7 @@ def build_case(c, out_root):
                 io[f"debug/{t}/features.{s}"] = f
         io[f"debug/{t}/logits"] = dbg["logits"]
     io = {k: (v.contiguous() if v.dtype == torch.int32 else v.to(torch.float32).contiguous()) for k, v in io.items()}
-    ref.write_safetensors(os.path.join(cdir, "io.safetensors"), io)
-    return model, images, io, results, first
+    return io, results
 
 
 def check_case(c, out_root, model, images, io, results):

@@ -2,7 +2,9 @@ package dev.sinewich.serve.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
@@ -37,8 +39,8 @@ final class TorchOps {
     }
 
     /**
-     * Bilinear resize with align_corners = false and no antialiasing, exactly
-     * {@code torch.nn.functional.interpolate(x, size, mode="bilinear")}.
+     * Bilinear resize with align_corners = false and no antialiasing, as
+     * {@code torch.nn.functional.interpolate(x, size, mode="bilinear")}, enlarging or shrinking.
      *
      * @param x an (N, C, h, w) array
      * @param height output height
@@ -46,10 +48,45 @@ final class TorchOps {
      * @return the (N, C, height, width) array, owned by x's manager
      */
     static NDArray bilinear(NDArray x, long height, long width) {
-        if (x.getShape().get(2) == height && x.getShape().get(3) == width) {
+        int h = (int) x.getShape().get(2);
+        int w = (int) x.getShape().get(3);
+        if (h == height && w == width) {
             return x;
         }
-        return JniUtils.interpolate((PtNDArray) x, new long[] {height, width}, BILINEAR, false);
+        if (height >= h && width >= w) {
+            return JniUtils.interpolate((PtNDArray) x, new long[] {height, width}, BILINEAR, false);
+        }
+        // libtorch's kernel as DJL calls it antialiases an axis that shrinks, which SPEC §4.8 does
+        // not: shrinking goes through two products with the plain bilinear matrices instead
+        NDManager manager = x.getManager();
+        try (NDArray rows = manager.create(bilinearMatrix(h, (int) height), new Shape(height, h));
+                NDArray cols = manager.create(bilinearMatrix(w, (int) width), new Shape(width, w));
+                NDArray colsT = cols.transpose();
+                NDArray half = x.matMul(colsT)) {
+            return rows.matMul(half);
+        }
+    }
+
+    /**
+     * The (out, in) matrix of a 1-D bilinear resize with align_corners = false and no
+     * antialiasing: source position scale·(i + 0.5) − 0.5, clamped at 0, two taps.
+     *
+     * @param in input length
+     * @param out output length
+     * @return row-major weights, each row summing to 1
+     */
+    static float[] bilinearMatrix(int in, int out) {
+        float[] m = new float[out * in];
+        double scale = (double) in / out;
+        for (int i = 0; i < out; i++) {
+            double src = Math.max(scale * (i + 0.5) - 0.5, 0.0);
+            int i0 = Math.min((int) src, in - 1);
+            int i1 = Math.min(i0 + 1, in - 1);
+            double l1 = Math.min(src - i0, 1.0);
+            m[i * in + i0] += (float) (1.0 - l1);
+            m[i * in + i1] += (float) l1;
+        }
+        return m;
     }
 
     /**

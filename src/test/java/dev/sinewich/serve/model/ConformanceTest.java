@@ -36,7 +36,14 @@ class ConformanceTest {
         "s2_bf16_dotted",
     })
     void matchesTheReference(String name) {
-        Path dir = ROOT.resolve(name);
+        assertMatchesReference(ROOT.resolve(name));
+    }
+
+    /**
+     * Loads {@code dir/bundle} with the real model and checks every task's outputs for the input in
+     * {@code dir/io.safetensors} (the fixture layout of {@code tools/reference/README.md}).
+     */
+    static void assertMatchesReference(Path dir) {
         try (Bundle bundle = Bundle.open(dir.resolve("bundle"));
                 SinewichModel model = SinewichModel.load(bundle, Device.cpu());
                 SafetensorsFile io = SafetensorsFile.open(dir.resolve("io.safetensors"), "io.safetensors")) {
