@@ -2,7 +2,8 @@
 # Open-loop load generator for the packaged server (see BENCHMARKS.md, "Load, overload and soak").
 #
 #   bench/load.sh load     [--rate 20] [--duration 30] | [--clients 8 --duration 30]
-#   bench/load.sh overload [--overload-seconds 60] [--factor 2] [--queue 16] [--deadline-ms 5000] ...
+#   bench/load.sh overload [--overload-seconds 60] [--factor 2] [--queue 16] [--deadline-ms 5000] [--clients 24]
+#                          [--capacity-seconds 20] [--baseline-seconds 20] [--recovery-seconds 20] [--strict true]
 #   bench/load.sh soak     [--requests 10000] [--warmup-requests 1000] [--clients 4] [--max-rss-growth 0.05|none]
 #
 # Common options:

@@ -21,7 +21,8 @@ import java.util.Map;
  */
 public final class LoadTool {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
+            .enable(SerializationFeature.INDENT_OUTPUT).disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
 
     private LoadTool() {}
 
@@ -142,8 +143,8 @@ public final class LoadTool {
     private static List<Check> overload(ServerUnderTest server, Caller caller, Workload workload,
             Map<String, String> opt, Duration deadline, long seed, Map<String, Object> report, PrintStream out)
             throws Exception {
-        OverloadRun.Plan plan = new OverloadRun.Plan(seconds(opt, "warmup", 10), seconds(opt, "capacity-seconds", 20),
-                Integer.parseInt(opt.getOrDefault("clients", "16")), seconds(opt, "baseline-seconds", 20),
+        OverloadRun.Plan plan = new OverloadRun.Plan(seconds(opt, "warmup", 15), seconds(opt, "capacity-seconds", 20),
+                Integer.parseInt(opt.getOrDefault("clients", "24")), seconds(opt, "baseline-seconds", 20),
                 seconds(opt, "overload-seconds", 60), seconds(opt, "recovery-seconds", 20),
                 Double.parseDouble(opt.getOrDefault("factor", "2")), Double.parseDouble(opt.getOrDefault("calm", "0.5")),
                 deadline, Boolean.parseBoolean(opt.getOrDefault("strict", "true")),
