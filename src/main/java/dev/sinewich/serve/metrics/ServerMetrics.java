@@ -1,6 +1,7 @@
 package dev.sinewich.serve.metrics;
 
 import dev.sinewich.serve.model.KernelStats;
+import dev.sinewich.serve.model.NativeResources;
 import dev.sinewich.serve.model.ResidentMemory;
 import dev.sinewich.serve.model.SinewichModel;
 import dev.sinewich.serve.serving.BatchScheduler;
@@ -82,6 +83,10 @@ public class ServerMetrics implements PassListener {
                 .baseUnit("seconds").description("Time spent deriving task weights sin(ω·M)").register(registry);
         Gauge.builder("sinewich.kernel.cache", models, m -> kernels(m).residentBytes()).baseUnit("bytes")
                 .description("Bytes of materialised task weights held").register(registry);
+        Gauge.builder("sinewich.ndarrays.live", NativeResources::liveArrays)
+                .description("NDArrays alive in every native manager; back to its idle value after requests").register(registry);
+        Gauge.builder("sinewich.native.managers.live", NativeResources::liveManagers)
+                .description("Open native NDManagers (resident, task weights, per call)").register(registry);
     }
 
     private Timer histogram(String name, String description) {

@@ -2,6 +2,7 @@ package dev.sinewich.serve.metrics;
 
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.quarkus.test.junit.QuarkusTest;
@@ -52,11 +53,43 @@ class MetricsAndHealthTest {
             "sinewich_model_resident_bytes{part=\"backbone\"}",
             "sinewich_model_resident_bytes{part=\"fused_kernels\"}",
             "sinewich_model_info{device=\"cpu\",kernel_policy=",
+            "sinewich_ndarrays_live ",
+            "sinewich_native_managers_live ",
         }) {
             assertTrue(normalised.contains(line), () -> "missing in the scrape: " + line);
         }
         assertTrue(!Pattern.compile("task=\"a-task-nobody-serves\"").matcher(scrape).find(),
                 "an unknown task must not become a label");
+    }
+
+    @Test
+    void liveNdArraysReturnToTheirIdleValueAfterRequests() {
+        String[] tasks = {"semseg", "depth", "normals", "saliency", "edges"};
+        for (String task : tasks) { // first use may materialise a task's weights: that is resident, not a leak
+            infer(task, 200);
+        }
+        double idleArrays = gauge("sinewich_ndarrays_live");
+        double idleManagers = gauge("sinewich_native_managers_live");
+        assertTrue(idleArrays > 0, "the model's resident arrays are counted: " + idleArrays);
+        assertTrue(idleManagers > 0, "the model's resident manager is counted: " + idleManagers);
+        for (int i = 0; i < 15; i++) {
+            infer(tasks[i % tasks.length], 200);
+        }
+        infer("a-task-nobody-serves", 400);
+        assertEquals(idleArrays, gauge("sinewich_ndarrays_live"), "NDArrays left behind by requests");
+        assertEquals(idleManagers, gauge("sinewich_native_managers_live"), "NDManagers left open by requests");
+    }
+
+    private static void infer(String task, int status) {
+        String body = "{\"parameters\":{\"task\":\"" + task + "\"},\"inputs\":[{\"name\":\"image\",\"datatype\":"
+                + "\"UINT8\",\"shape\":[1,2,2,3],\"data\":[1,2,3,4,5,6,7,8,9,10,11,12]}]}";
+        given().contentType(ContentType.JSON).body(body).post("/v2/models/" + MODEL + "/infer").then().statusCode(status);
+    }
+
+    private static double gauge(String name) {
+        String scrape = given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
+        return scrape.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
+                name.length() + 1).trim())).findFirst().orElseThrow(() -> new AssertionError("no " + name));
     }
 
     @Test
