@@ -37,6 +37,9 @@ public record Failure(int httpStatus, Status.Code grpcCode, String message, Stri
         if (e instanceof ImageTooLargeException) {
             return new Failure(413, Status.Code.INVALID_ARGUMENT, e.getMessage(), "too_large", false);
         }
+        if (e instanceof BodyTooLargeException) {
+            return new Failure(413, Status.Code.RESOURCE_EXHAUSTED, e.getMessage(), "too_large", false);
+        }
         if (e instanceof UnsupportedMediaTypeException) {
             return new Failure(415, Status.Code.INVALID_ARGUMENT, e.getMessage(), "unsupported_media_type", false);
         }

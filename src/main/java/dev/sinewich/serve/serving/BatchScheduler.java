@@ -140,6 +140,13 @@ public final class BatchScheduler {
     }
 
     /**
+     * Refuses new requests from now on; accepted ones still run. The first step of a shutdown.
+     */
+    public void stopAccepting() {
+        accepting = false;
+    }
+
+    /**
      * Tells whether new requests are accepted (false once shutdown began).
      *
      * @return true while accepting

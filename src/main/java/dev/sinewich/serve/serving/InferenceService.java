@@ -20,6 +20,7 @@ public class InferenceService {
 
     private final BatchScheduler scheduler;
     private final ServingConfig.Inference settings;
+    private final Thread refuseOnSignal;
 
     /**
      * Creates the service.
@@ -32,10 +33,17 @@ public class InferenceService {
         this.scheduler = new BatchScheduler(models::model, new SchedulerSettings(settings.workers(),
                 settings.queueCapacity(), settings.maxBatchSize(), settings.maxDelay(), settings.timeout(),
                 settings.maxTimeout()));
+        this.refuseOnSignal = new Thread(scheduler::stopAccepting, "sinewich-refuse-on-shutdown");
     }
 
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 100) StartupEvent event) {
         scheduler.start();
+        // Quarkus's HTTP graceful shutdown lets new requests in until none is in flight, and the
+        // shutdown event comes only after that: under steady load new work would be accepted for the
+        // whole grace period, and callers would meet closed connections at the end. This JVM hook runs
+        // as soon as SIGTERM arrives, so that from then on new requests are refused with 503 /
+        // UNAVAILABLE (and readiness goes down) while accepted ones finish.
+        Runtime.getRuntime().addShutdownHook(refuseOnSignal);
     }
 
     /**
@@ -59,6 +67,11 @@ public class InferenceService {
 
     void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION) ShutdownEvent event)
             throws InterruptedException {
+        try {
+            Runtime.getRuntime().removeShutdownHook(refuseOnSignal);
+        } catch (IllegalStateException jvmShuttingDown) {
+            // the hook has run or is running
+        }
         if (!scheduler.shutdown(settings.timeout())) {
             LOG.warn("some accepted requests were still running when the shutdown grace period ended");
         }

@@ -1,6 +1,7 @@
 package dev.sinewich.serve.serving;
 
 import dev.sinewich.serve.bundle.Bundle;
+import dev.sinewich.serve.bundle.BundleException;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.model.ForwardItem;
 import dev.sinewich.serve.model.ImageBatch;
@@ -61,7 +62,12 @@ public class ModelService {
         }
         DjlSettings.apply(config.inference().threads());
         boolean embedded = config.model().path().isEmpty();
-        model = open(embedded ? null : Paths.get(config.model().path().get()));
+        try {
+            model = open(embedded ? null : Paths.get(config.model().path().get()));
+        } catch (BundleException e) {
+            throw new BundleRejectedException("cannot serve the bundle " + (embedded ? "embedded in the jar"
+                    : config.model().path().get()) + ": " + e.getMessage());
+        }
     }
 
     /**

@@ -25,30 +25,46 @@ final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final Path log;
     private final int port;
+    private final int grpcPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private ServerProcess(Process process, Path log, int port) {
+    private ServerProcess(Process process, Path log, int port, int grpcPort) {
         this.process = process;
         this.log = log;
         this.port = port;
+        this.grpcPort = grpcPort;
     }
 
     static ServerProcess start(Map<String, String> env) throws IOException {
         int port = freePort();
+        int grpcPort = freePort();
         Path log = Files.createTempFile("sinewich-server-", ".log");
         ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("SINEWICH_MODEL_PATH");
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
-        pb.environment().put("QUARKUS_GRPC_SERVER_PORT", Integer.toString(freePort()));
+        pb.environment().put("QUARKUS_GRPC_SERVER_PORT", Integer.toString(grpcPort));
         pb.environment().putAll(env);
-        return new ServerProcess(pb.start(), log, port);
+        return new ServerProcess(pb.start(), log, port, grpcPort);
     }
 
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    int port() {
+        return port;
+    }
+
+    int grpcPort() {
+        return grpcPort;
+    }
+
+    /** Sends any request with the server's client. */
+    HttpResponse<String> send(HttpRequest request) throws IOException, InterruptedException {
+        return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     String url(String path) {
@@ -91,6 +107,14 @@ final class ServerProcess implements AutoCloseable {
             throw new AssertionError("server still running after " + timeout);
         }
         return process.exitValue();
+    }
+
+    /**
+     * Sends SIGTERM without waiting: on Linux {@link Process#destroy()} is {@code kill -TERM}
+     * (the JVM then exits with 143 after its shutdown hooks; a SIGKILL would give 137).
+     */
+    void signalTerm() {
+        process.destroy();
     }
 
     /** Sends SIGTERM and waits for the exit status. */

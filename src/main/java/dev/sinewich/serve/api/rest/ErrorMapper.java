@@ -1,6 +1,7 @@
 package dev.sinewich.serve.api.rest;
 
 import dev.sinewich.serve.api.Failure;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -20,10 +21,17 @@ public class ErrorMapper {
      * Maps any failure of a request to a response.
      *
      * @param failure what went wrong
-     * @return the error response
+     * @param request the request, to see whether its response was already sent
+     * @return the error response, or {@code null} when the response was already sent
      */
     @ServerExceptionMapper(Throwable.class)
-    public Response map(Throwable failure) {
+    public Response map(Throwable failure, HttpServerRequest request) {
+        if (request.response().ended()) {
+            // the HTTP layer has answered already: a chunked body over the limit gets its 413 while it
+            // is read, and the connection is closed; there is nothing left to write
+            LOG.debugf("request failed after its response was sent: %s", failure.toString());
+            return null;
+        }
         if (failure instanceof WebApplicationException) {
             Response r = ((WebApplicationException) failure).getResponse();
             return error(r.getStatus(), r.getStatusInfo().getReasonPhrase());

@@ -1,0 +1,72 @@
+package dev.sinewich.serve.api.rest;
+
+import dev.sinewich.serve.api.BodyTooLargeException;
+import dev.sinewich.serve.api.Failure;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Refuses a request whose {@code Content-Length} is over {@code quarkus.http.limits.max-body-size}
+ * with 413 and the usual JSON error body, before the body is read. Quarkus refuses such a request
+ * too, but with an empty body; this route runs just before Quarkus's own check, so callers learn the
+ * size and the limit. A body of unknown length (chunked) that grows past the limit is still cut
+ * off by Quarkus while it is read. Stateless and thread-safe.
+ */
+@ApplicationScoped
+public class BodyLimitRoute {
+
+    /** Just before Quarkus's upload-limit route ({@code RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT}, −2). */
+    static final int ORDER = -3;
+
+    private final long limit;
+
+    /**
+     * Creates the route.
+     *
+     * @param limit the HTTP server's body limit
+     */
+    public BodyLimitRoute(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize limit) {
+        this.limit = limit.asLongValue();
+    }
+
+    void install(@Observes Router router) {
+        router.route().order(ORDER).handler(this::check);
+    }
+
+    private void check(RoutingContext ctx) {
+        String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        long declared = -1;
+        if (length != null) {
+            try {
+                declared = Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                declared = -1; // the HTTP codec refuses a malformed Content-Length itself
+            }
+        }
+        if (declared <= limit) {
+            ctx.next();
+            return;
+        }
+        refuse(ctx, new BodyTooLargeException("the request body has " + declared + " bytes, more than the limit of "
+                + limit + " bytes (quarkus.http.limits.max-body-size)"));
+    }
+
+    /**
+     * Answers with the failure's status and JSON message, then closes the connection, since the
+     * unread body cannot be skipped.
+     */
+    static void refuse(RoutingContext ctx, RuntimeException failure) {
+        Failure f = Failure.of(failure);
+        ctx.response().setStatusCode(f.httpStatus())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                .putHeader(HttpHeaders.CONNECTION, "close")
+                .endHandler(done -> ctx.request().connection().close())
+                .end(new JsonObject().put("error", f.message()).encode());
+    }
+}

@@ -1,0 +1,113 @@
+package dev.sinewich.serve.api.corpus;
+
+import dev.sinewich.serve.imaging.PngWriter;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.CRC32;
+import javax.imageio.ImageIO;
+
+/** Good and damaged image files for the corpus, made in memory. */
+final class BadImages {
+
+    static final int H = 20;
+    static final int W = 30;
+
+    private BadImages() {}
+
+    /** A good 30 × 20 RGB PNG with a smooth pattern. */
+    static byte[] png() {
+        byte[] planar = new byte[3 * H * W];
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < H; y++) {
+                for (int x = 0; x < W; x++) {
+                    planar[(c * H + y) * W + x] = (byte) ((x * 8 + y * 5 + c * 70) % 256);
+                }
+            }
+        }
+        return PngWriter.rgb8(H, W, planar);
+    }
+
+    /** The same picture as a good JPEG. */
+    static byte[] jpeg() {
+        try {
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(png()));
+            BufferedImage rgb = new BufferedImage(W, H, BufferedImage.TYPE_3BYTE_BGR);
+            rgb.getGraphics().drawImage(image, 0, 0, null);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ImageIO.write(rgb, "jpeg", out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The PNG cut in the middle of its pixel data. */
+    static byte[] truncatedPng() {
+        byte[] png = png();
+        return Arrays.copyOf(png, png.length / 2);
+    }
+
+    /** The PNG with its compressed pixel data overwritten (the chunk's CRC no longer matches). */
+    static byte[] corruptPng() {
+        byte[] png = png();
+        int idat = new String(png, StandardCharsets.ISO_8859_1).indexOf("IDAT");
+        for (int i = idat + 4; i < Math.min(png.length - 12, idat + 40); i++) {
+            png[i] = (byte) 0xa5;
+        }
+        return png;
+    }
+
+    /** The JPEG cut in the middle of its scan data. */
+    static byte[] truncatedJpeg() {
+        byte[] jpeg = jpeg();
+        return Arrays.copyOf(jpeg, jpeg.length / 2);
+    }
+
+    /** The JPEG with its Huffman tables overwritten by garbage. */
+    static byte[] corruptJpeg() {
+        byte[] jpeg = jpeg();
+        int dht = marker(jpeg, 0xc4);
+        for (int i = dht + 4; i < dht + 40; i++) {
+            jpeg[i] = (byte) 0x5a;
+        }
+        return jpeg;
+    }
+
+    /** A small PNG whose header claims 50000 × 50000 pixels, with a correct CRC. */
+    static byte[] pngBomb() {
+        byte[] bomb = png();
+        ByteBuffer.wrap(bomb, 16, 8).putInt(50000).putInt(50000); // IHDR width and height
+        CRC32 crc = new CRC32();
+        crc.update(bomb, 12, 17);
+        ByteBuffer.wrap(bomb, 29, 4).putInt((int) crc.getValue());
+        return bomb;
+    }
+
+    /** A small JPEG whose frame header claims 50000 × 50000 pixels. */
+    static byte[] jpegBomb() {
+        byte[] jpeg = jpeg();
+        int sof = marker(jpeg, 0xc0);
+        ByteBuffer.wrap(jpeg, sof + 5, 4).putShort((short) 50000).putShort((short) 50000);
+        return jpeg;
+    }
+
+    /** Bytes that are no image at all. */
+    static byte[] text() {
+        return "this is not an image, just some text".getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static int marker(byte[] jpeg, int code) {
+        for (int i = 2; i + 1 < jpeg.length; i++) {
+            if ((jpeg[i] & 0xff) == 0xff && (jpeg[i + 1] & 0xff) == code) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("no JPEG marker " + Integer.toHexString(code));
+    }
+}
