@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
@@ -40,6 +41,9 @@ public final class BatchScheduler {
     private volatile PassListener listener = PassListener.NONE;
     private volatile boolean accepting = true;
     private volatile boolean running;
+    /** Accepted requests whose result is not yet complete; {@link #awaitIdle} waits on it. */
+    private final AtomicInteger unfinished = new AtomicInteger();
+    private final Object idle = new Object();
 
     /** An accepted request. */
     private static final class Job {
@@ -114,7 +118,9 @@ public final class BatchScheduler {
             throw new ModelUnavailableException("the server is shutting down");
         }
         Job job = new Job(request.model(), request.item());
+        unfinished.incrementAndGet();
         if (!queue.offer(job)) {
+            finished();
             stats.rejected.increment();
             throw new CapacityExceededException("the inference queue is full (" + settings.queueCapacity()
                     + " requests waiting); retry later");
@@ -126,8 +132,50 @@ public final class BatchScheduler {
                 stats.expired.increment();
             }
         }, millis, TimeUnit.MILLISECONDS);
-        job.result.whenComplete((r, e) -> job.timer.cancel(false));
+        job.result.whenComplete((r, e) -> {
+            job.timer.cancel(false);
+            finished();
+        });
         return job.result;
+    }
+
+    private void finished() {
+        if (unfinished.decrementAndGet() == 0) {
+            synchronized (idle) {
+                idle.notifyAll();
+            }
+        }
+    }
+
+    /**
+     * Returns the number of accepted requests without a result yet.
+     *
+     * @return accepted, unfinished requests
+     */
+    public int unfinished() {
+        return unfinished.get();
+    }
+
+    /**
+     * Waits until every accepted request has its result (answered, failed or expired). Call it after
+     * {@link #stopAccepting()}, or new requests may keep it waiting.
+     *
+     * @param timeout how long to wait at most
+     * @return true when nothing accepted is left unfinished
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        synchronized (idle) {
+            while (unfinished.get() > 0) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(idle, left);
+            }
+        }
+        return true;
     }
 
     /**

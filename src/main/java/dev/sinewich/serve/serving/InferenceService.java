@@ -1,5 +1,6 @@
 package dev.sinewich.serve.serving;
 
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -44,6 +45,23 @@ public class InferenceService {
         // as soon as SIGTERM arrives, so that from then on new requests are refused with 503 /
         // UNAVAILABLE (and readiness goes down) while accepted ones finish.
         Runtime.getRuntime().addShutdownHook(refuseOnSignal);
+    }
+
+    /**
+     * Holds the start of Quarkus's shutdown (its {@code quarkus.shutdown.delay} phase, while the
+     * listeners still answer) until every accepted request has its result, at most the inference
+     * timeout. New requests are refused meanwhile, so by the time the listeners close every caller
+     * has had an answer and no connection is closed under a request the server took.
+     */
+    void onShutdownDelay(@Observes ShutdownDelayInitiatedEvent event) throws InterruptedException {
+        scheduler.stopAccepting();
+        long start = System.nanoTime();
+        LOG.infof("Shutting down: new requests are refused; waiting for %d accepted requests", scheduler.unfinished());
+        if (scheduler.awaitIdle(settings.timeout())) {
+            LOG.infof("Every accepted request finished in %d ms", (System.nanoTime() - start) / 1_000_000);
+        } else {
+            LOG.warn("accepted requests were still unfinished when the shutdown delay gave up waiting for them");
+        }
     }
 
     /**

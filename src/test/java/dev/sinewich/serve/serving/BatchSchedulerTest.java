@@ -2,6 +2,7 @@ package dev.sinewich.serve.serving;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -175,5 +176,25 @@ class BatchSchedulerTest {
         ModelUnavailableException stopping = assertThrows(ModelUnavailableException.class,
                 () -> s.submit(request("saliency", 1, 9, null)));
         assertTrue(stopping.getMessage().contains("shutting down"));
+    }
+
+    @Test
+    void awaitIdleWaitsForEveryAcceptedRequestWhileNewOnesAreRefused() throws Exception {
+        BatchScheduler s = scheduler(8, 2, Duration.ZERO);
+        List<CompletableFuture<InferenceResult>> results = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            results.add(s.submit(request("normals", 1, i, null)));
+        }
+        s.stopAccepting();
+        assertThrows(ModelUnavailableException.class, () -> s.submit(request("normals", 1, 9, null)));
+        // nothing runs before start(): the wait gives up and says so
+        assertFalse(s.awaitIdle(Duration.ofMillis(50)));
+        assertTrue(results.stream().noneMatch(CompletableFuture::isDone));
+        s.start();
+        assertTrue(s.awaitIdle(Duration.ofSeconds(60)));
+        for (CompletableFuture<InferenceResult> r : results) {
+            assertTrue(r.isDone() && !r.isCompletedExceptionally(), "accepted requests finish");
+        }
+        assertTrue(s.shutdown(Duration.ofSeconds(30)));
     }
 }
