@@ -119,8 +119,9 @@ public class ModelService {
                 loaded.device(), (System.nanoTime() - start) / 1_000_000, loaded.kernelStats().policy(),
                 loaded.memory().total() >> 20);
         if (bundlePath == null) {
-            LOG.warn("Serving the embedded default bundle: it is a small UNTRAINED model with random weights, "
-                    + "for trying the API only. Set SINEWICH_MODEL_PATH to serve a trained bundle.");
+            LOG.warn("Serving the embedded default bundle: a small demo model trained only on synthetic scenes "
+                    + "(primitives on a ground plane, docs/MODEL.md); it is not meant for real photographs. "
+                    + "Set SINEWICH_MODEL_PATH to serve your own bundle.");
         }
         return loaded;
     }

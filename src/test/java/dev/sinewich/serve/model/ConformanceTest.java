@@ -14,12 +14,14 @@ import java.nio.file.Paths;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Runs every conformance case made by {@code tools/reference/make_fixtures.py} (torchvision's own
- * Swin plus the SPEC forward in PyTorch) and requires every output within 1e-4; labels are compared
+ * Swin plus the SPEC forward in PyTorch), and the embedded default model against
+ * {@code tools/train/make_default_fixture.py}, and requires every output within 1e-4; labels are compared
  * where the reference's top-2 probability margin exceeds 1e-4.
  */
 class ConformanceTest {
@@ -40,13 +42,26 @@ class ConformanceTest {
     }
 
     /**
+     * The trained model embedded in the jar, against tools/train/make_default_fixture.py's outputs
+     * on two held-out synthetic scenes.
+     */
+    @Test
+    void theEmbeddedDefaultModelMatchesTheReference() {
+        check(Paths.get("src/main/resources/default-model"), ROOT.resolve("default_model/io.safetensors"));
+    }
+
+    /**
      * Loads {@code dir/bundle} with the real model and checks every task's outputs for the input in
      * {@code dir/io.safetensors} (the fixture layout of {@code tools/reference/README.md}).
      */
     static void assertMatchesReference(Path dir) {
-        try (Bundle bundle = Bundle.open(dir.resolve("bundle"));
+        check(dir.resolve("bundle"), dir.resolve("io.safetensors"));
+    }
+
+    private static void check(Path bundleDir, Path ioFile) {
+        try (Bundle bundle = Bundle.open(bundleDir);
                 SinewichModel model = SinewichModel.load(bundle, Device.cpu());
-                SafetensorsFile io = SafetensorsFile.open(dir.resolve("io.safetensors"), "io.safetensors")) {
+                SafetensorsFile io = SafetensorsFile.open(ioFile, "io.safetensors")) {
             long[] shape = io.tensors().get("input").shape();
             ImageBatch images = new ImageBatch((int) shape[0], (int) shape[2], (int) shape[3], io.readFloats("input"));
             for (SinewichConfig.Task task : model.config().tasks()) {
