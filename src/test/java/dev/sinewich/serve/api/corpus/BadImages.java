@@ -1,16 +1,10 @@
 package dev.sinewich.serve.api.corpus;
 
-import dev.sinewich.serve.imaging.PngWriter;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.sinewich.serve.imaging.PatternImages;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.zip.CRC32;
-import javax.imageio.ImageIO;
 
 /** Good and damaged image files for the corpus, made in memory. */
 final class BadImages {
@@ -20,31 +14,14 @@ final class BadImages {
 
     private BadImages() {}
 
-    /** A good 30 × 20 RGB PNG with a smooth pattern. */
+    /** A 30 × 20 RGB PNG with a smooth pattern. */
     static byte[] png() {
-        byte[] planar = new byte[3 * H * W];
-        for (int c = 0; c < 3; c++) {
-            for (int y = 0; y < H; y++) {
-                for (int x = 0; x < W; x++) {
-                    planar[(c * H + y) * W + x] = (byte) ((x * 8 + y * 5 + c * 70) % 256);
-                }
-            }
-        }
-        return PngWriter.rgb8(H, W, planar);
+        return PatternImages.png(H, W);
     }
 
-    /** The same picture as a good JPEG. */
+    /** The same picture as a JPEG. */
     static byte[] jpeg() {
-        try {
-            BufferedImage image = ImageIO.read(new ByteArrayInputStream(png()));
-            BufferedImage rgb = new BufferedImage(W, H, BufferedImage.TYPE_3BYTE_BGR);
-            rgb.getGraphics().drawImage(image, 0, 0, null);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImageIO.write(rgb, "jpeg", out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return PatternImages.jpeg(H, W);
     }
 
     /** The PNG cut in the middle of its pixel data. */

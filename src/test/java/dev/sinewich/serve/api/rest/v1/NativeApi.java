@@ -6,13 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sinewich.serve.imaging.PngWriter;
+import dev.sinewich.serve.imaging.PatternImages;
 import dev.sinewich.serve.model.OutputTensor;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
@@ -28,31 +27,14 @@ final class NativeApi {
 
     private NativeApi() {}
 
-    /** A 30 × 20 RGB PNG with a smooth pattern, so that the tiny model's outputs vary over the image. */
+    /** A 30 × 20 RGB PNG with a smooth pattern. */
     static byte[] png() {
-        byte[] planar = new byte[3 * H * W];
-        for (int c = 0; c < 3; c++) {
-            for (int y = 0; y < H; y++) {
-                for (int x = 0; x < W; x++) {
-                    planar[(c * H + y) * W + x] = (byte) ((x * 8 + y * 5 + c * 70) % 256);
-                }
-            }
-        }
-        return PngWriter.rgb8(H, W, planar);
+        return PatternImages.png(H, W);
     }
 
     /** The same picture as a JPEG. */
     static byte[] jpeg() {
-        try {
-            BufferedImage image = ImageIO.read(new ByteArrayInputStream(png()));
-            BufferedImage rgb = new BufferedImage(W, H, BufferedImage.TYPE_3BYTE_BGR);
-            rgb.getGraphics().drawImage(image, 0, 0, null);
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImageIO.write(rgb, "jpeg", out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return PatternImages.jpeg(H, W);
     }
 
     /** Posts the PNG as a raw body with a query string, expecting 200. */
