@@ -32,14 +32,9 @@ if [ "$installed" != "$playwright_version" ]; then
 fi
 
 # Two distinct free ports, picked by the OS.
-read -r http_port grpc_port < <(node -e '
-  const net = require("net");
-  const a = net.createServer().listen(0, "127.0.0.1", () => {
-    const b = net.createServer().listen(0, "127.0.0.1", () => {
-      console.log(a.address().port, b.address().port);
-      a.close(); b.close();
-    });
-  });')
+# shellcheck source=.ci/lib/free-ports.sh disable=SC1091
+source "$root/.ci/lib/free-ports.sh"
+read -r http_port grpc_port < <(free_ports)
 
 # Starts the server with extra environment (e.g. API keys) and waits until it is ready.
 server=""

@@ -199,13 +199,10 @@ else
   echo "deploy: not root, so the server runs as $(id -un); writes are checked afterwards"
 fi
 
-read -r http_port grpc_port < <(node -e '
-  const net = require("net");
-  const a = net.createServer().listen(0, "127.0.0.1", () => {
-    const b = net.createServer().listen(0, "127.0.0.1", () => {
-      console.log(a.address().port, b.address().port); a.close(); b.close();
-    });
-  });')
+# Two distinct free ports, picked by the OS.
+# shellcheck source=.ci/lib/free-ports.sh disable=SC1091
+source "$root/.ci/lib/free-ports.sh"
+read -r http_port grpc_port < <(free_ports)
 # The pod's environment from the chart with every optional part on (settings, API and admin
 # keys), less the model path (the embedded bundle serves here) and the ports (free ones here).
 pod_env=()

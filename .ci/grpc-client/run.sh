@@ -17,14 +17,9 @@ fi
 (cd "$here" && npm ci --no-audit --no-fund)
 
 # Two distinct free ports, picked by the OS.
-read -r http_port grpc_port < <(node -e '
-  const net = require("net");
-  const a = net.createServer().listen(0, "127.0.0.1", () => {
-    const b = net.createServer().listen(0, "127.0.0.1", () => {
-      console.log(a.address().port, b.address().port);
-      a.close(); b.close();
-    });
-  });')
+# shellcheck source=.ci/lib/free-ports.sh disable=SC1091
+source "$root/.ci/lib/free-ports.sh"
+read -r http_port grpc_port < <(free_ports)
 
 echo "grpc-client: starting the server (HTTP $http_port, gRPC $grpc_port); log in $log"
 env -u SINEWICH_MODEL_PATH QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" \
