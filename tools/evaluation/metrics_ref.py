@@ -94,10 +94,11 @@ def load_png(path):
     return np.asarray(Image.open(path))
 
 
-def semseg_metrics(gts, preds, k):
+def semseg_metrics(gts, preds, k, labels=None, ignore=IGNORE):
+    labels = LABELS if labels is None else labels
     conf = np.zeros((k, k + 1), dtype=np.int64)
     for gt, pred in zip(gts, preds):
-        valid = gt != IGNORE
+        valid = gt != ignore
         g = gt[valid].astype(np.int64)
         p = pred[valid].astype(np.int64)
         p = np.where((p >= 0) & (p < k), p, k)
@@ -107,7 +108,7 @@ def semseg_metrics(gts, preds, k):
     iou = [None if u == 0 else 100.0 * t / u for t, u in zip(tp, union)]
     present = [v for v in iou if v is not None]
     return {"miou": float(np.mean(present)), "pixel_accuracy": 100.0 * tp.sum() / conf.sum(),
-            "per_class_iou": dict(zip(LABELS, iou)), "pixels": int(conf.sum())}
+            "per_class_iou": dict(zip(labels, iou)), "pixels": int(conf.sum())}
 
 
 def depth_errors(g, p):

@@ -2,15 +2,12 @@
 
   /usr/bin/python3 tools/train/evaluate.py --bundle DIR --data DIR [--limit N]
 
-Prints one JSON object. Definitions (all pooled over every pixel of every item, not per image):
-- semseg:   confusion matrix over pixels whose label != ignore_label; IoU_c = TP/(TP+FP+FN) for
-            classes with TP+FP+FN > 0; mIoU = mean of those (in %); pixel accuracy (%).
-- depth:    over pixels with finite GT > 0: RMSE (m), abs-rel = mean(|pred - gt| / gt).
-- normals:  over pixels whose GT is non-zero: angle = acos(clamp(pred . gt, -1, 1)) in degrees;
-            mean angle, median angle, % of pixels below 11.25 deg.
-- saliency: GT = value > 127; for thresholds k/100, k = 1..99, pred = saliency > threshold;
-            precision, recall and IoU pooled over the dataset; max-F with beta^2 = 0.3 and max-IoU
-            over the thresholds (in %).
+Prints one JSON object. The metrics are those of tools/evaluation/metrics_ref.py, the NumPy
+reference the server's evaluator (tools/evaluate.sh, docs/EVALUATION.md) is checked against, so
+both give the same figures: semseg mIoU and pixel accuracy pooled over the data set; depth RMSE,
+abs-rel and log-RMSE over valid pixels (also median-scaled); normals mean and median angle and
+% within 11.25/22.5/30 degrees; saliency max-F (beta^2 = 0.3, pooled) and max-IoU (mean per-image
+IoU) over the thresholds 0.20, 0.25, ..., 0.90.
 The model sees each image exactly as stored (the server resizes to the model size itself; here the
 reference forward does the same, SPEC 4.1) and outputs come back at the image size (SPEC 4.8).
 """
@@ -26,6 +23,8 @@ import torch
 sys.dont_write_bytecode = True
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
+sys.path.insert(0, os.path.join(ROOT, "tools", "evaluation"))
+import metrics_ref as metrics  # noqa: E402
 import sinewich_ref as ref  # noqa: E402
 
 
@@ -34,92 +33,38 @@ def read_png(path):
     return np.array(Image.open(path))
 
 
-class Metrics:
-    def __init__(self, n_classes, ignore):
-        self.conf = np.zeros((n_classes, n_classes), np.int64)
-        self.ignore = ignore
-        self.d_se = self.d_rel = 0.0
-        self.d_n = 0
-        self.angles = []
-        self.th = np.arange(1, 100) / 100.0
-        self.tp = np.zeros(len(self.th))
-        self.fp = np.zeros(len(self.th))
-        self.fn = np.zeros(len(self.th))
-
-    def semseg(self, pred, gt):
-        m = gt != self.ignore
-        k = self.conf.shape[0]
-        self.conf += np.bincount(gt[m].astype(np.int64) * k + pred[m], minlength=k * k).reshape(k, k)
-
-    def depth(self, pred, gt):
-        m = np.isfinite(gt) & (gt > 0)
-        e = pred[m].astype(np.float64) - gt[m]
-        self.d_se += float((e * e).sum())
-        self.d_rel += float((np.abs(e) / gt[m]).sum())
-        self.d_n += int(m.sum())
-
-    def normals(self, pred, gt):
-        m = np.abs(gt).sum(0) > 0
-        cos = np.clip((pred[:, m] * gt[:, m]).sum(0), -1, 1)
-        self.angles.append(np.degrees(np.arccos(cos)))
-
-    def saliency(self, pred, gt):
-        g = gt > 127
-        for i, t in enumerate(self.th):
-            p = pred > t
-            self.tp[i] += np.sum(p & g)
-            self.fp[i] += np.sum(p & ~g)
-            self.fn[i] += np.sum(~p & g)
-
-    def result(self, tasks):
-        out = {}
-        if "semseg" in tasks:
-            tp = np.diag(self.conf).astype(np.float64)
-            union = self.conf.sum(0) + self.conf.sum(1) - tp
-            present = union > 0
-            out["semseg"] = {"mIoU": 100 * float(np.mean(tp[present] / union[present])),
-                             "pixel_acc": 100 * float(tp.sum() / max(1, self.conf.sum())),
-                             "iou_per_class": [round(100 * float(a / b), 2) if b > 0 else None
-                                               for a, b in zip(tp, union)]}
-        if "depth" in tasks:
-            out["depth"] = {"rmse": float(np.sqrt(self.d_se / max(1, self.d_n))),
-                            "abs_rel": float(self.d_rel / max(1, self.d_n)), "pixels": self.d_n}
-        if "normals" in tasks:
-            a = np.concatenate(self.angles) if self.angles else np.zeros(0)
-            out["normals"] = {"mean_angle": float(a.mean()), "median_angle": float(np.median(a)),
-                              "pct_below_11_25": 100 * float((a < 11.25).mean()), "pixels": int(a.size)}
-        if "saliency" in tasks:
-            prec = self.tp / np.maximum(1, self.tp + self.fp)
-            rec = self.tp / np.maximum(1, self.tp + self.fn)
-            f = 1.3 * prec * rec / np.maximum(1e-12, 0.3 * prec + rec)
-            iou = self.tp / np.maximum(1, self.tp + self.fp + self.fn)
-            out["saliency"] = {"max_F": 100 * float(f.max()), "max_IoU": 100 * float(iou.max())}
-        return out
-
-
 def evaluate(model, data_dir, limit=None, batch=8):
     with open(os.path.join(data_dir, "dataset.json"), encoding="utf-8") as f:
         meta = json.load(f)
     items = meta["items"][:limit] if limit else meta["items"]
     tasks = [t for t in meta["tasks"] if t in model.tasks]
-    seg = [t for t in tasks if model.tasks[t]["kind"] == "segmentation"]
-    M = Metrics(len(meta.get("labels") or [0, 1]), meta.get("ignore_label", 255))
+    gts = {t: [] for t in tasks}
+    preds = {t: [] for t in tasks}
+    truth = {"semseg": lambda i: read_png(os.path.join(data_dir, "semseg", i + ".png")),
+             "depth": lambda i: np.load(os.path.join(data_dir, "depth", i + ".npy")),
+             "normals": lambda i: np.load(os.path.join(data_dir, "normals", i + ".npy")),
+             "saliency": lambda i: read_png(os.path.join(data_dir, "saliency", i + ".png"))}
+    output = {"semseg": "labels", "depth": "depth", "normals": "normals", "saliency": "saliency"}
     for b in range(0, len(items), batch):
         ids = items[b:b + batch]
         imgs = torch.from_numpy(np.stack([read_png(os.path.join(data_dir, "images", i + ".png"))[..., :3]
                                           for i in ids])).permute(0, 3, 1, 2).float() / 255.0
         for t in tasks:
-            out = model.forward(imgs, t)
+            out = model.forward(imgs, t)[output[t]]
             for k, i in enumerate(ids):
-                if t in seg:
-                    M.semseg(out["labels"][k].numpy().astype(np.int64), read_png(os.path.join(data_dir, "semseg", i + ".png")))
-                elif t == "depth":
-                    M.depth(out["depth"][k].numpy(), np.load(os.path.join(data_dir, "depth", i + ".npy")))
-                elif t == "normals":
-                    M.normals(out["normals"][k].numpy(), np.load(os.path.join(data_dir, "normals", i + ".npy")))
-                elif t == "saliency":
-                    M.saliency(out["saliency"][k].numpy(), read_png(os.path.join(data_dir, "saliency", i + ".png")))
-    res = M.result(tasks)
+                gts[t].append(truth[t](i))
+                preds[t].append(out[k].numpy())
+    res = {}
+    if "semseg" in tasks:
+        labels = meta.get("labels") or []
+        res["semseg"] = metrics.semseg_metrics(gts["semseg"], preds["semseg"], len(labels), labels,
+                                               meta.get("ignore_label", 255))
+    if "depth" in tasks:
+        res["depth"] = metrics.depth_metrics(gts["depth"], preds["depth"])
+    if "normals" in tasks:
+        res["normals"] = metrics.normals_metrics(gts["normals"], preds["normals"])
+    if "saliency" in tasks:
+        res["saliency"] = metrics.saliency_metrics(gts["saliency"], preds["saliency"])
     res["dataset"] = meta["name"]
     res["items"] = len(items)
     return res
@@ -133,7 +78,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
-    print(json.dumps(evaluate(ref.load_bundle(a.bundle), a.data, a.limit), indent=1))
+    print(json.dumps(evaluate(ref.load_bundle(a.bundle), a.data, a.limit), indent=1, default=float))
 
 
 if __name__ == "__main__":
