@@ -1,5 +1,6 @@
 package dev.sinewich.serve.serving;
 
+import dev.sinewich.serve.imaging.ImageTooLargeException;
 import dev.sinewich.serve.model.ImageBatch;
 import dev.sinewich.serve.model.InvalidInputException;
 
@@ -10,20 +11,28 @@ import dev.sinewich.serve.model.InvalidInputException;
  */
 public final class ImageTensors {
 
-    /** The largest number of pixels (N·h·w) one request may carry. */
-    public static final long MAX_PIXELS = 64L << 20;
+    /**
+     * The largest number of pixels (N·h·w) one request may carry, whatever the per-image limit:
+     * the values must fit one Java array.
+     */
+    public static final long MAX_REQUEST_PIXELS = 64L << 20;
 
     private ImageTensors() {}
 
     /**
-     * Checks an image tensor's shape for a datatype before any data is read.
+     * Checks an image tensor's shape for a datatype before any data is read. One image may have
+     * at most {@code maxImagePixels} pixels (h·w, the same limit as for encoded images, setting
+     * {@code sinewich.limits.max-image-pixels}), and the request at most
+     * {@link #MAX_REQUEST_PIXELS}.
      *
      * @param datatype FP32 or UINT8
      * @param shape the declared shape
+     * @param maxImagePixels the largest h·w of one image
      * @return the number of elements the data must hold
      * @throws InvalidInputException naming what is wrong
+     * @throws ImageTooLargeException over a pixel limit (HTTP 413)
      */
-    public static int checkShape(String datatype, long[] shape) {
+    public static int checkShape(String datatype, long[] shape, long maxImagePixels) {
         if (shape.length != 4) {
             throw new InvalidInputException("input 'image' must have 4 dimensions, "
                     + expectedLayout(datatype) + "; found " + shape.length);
@@ -39,18 +48,26 @@ public final class ImageTensors {
             throw new InvalidInputException("input 'image' must be " + expectedLayout(datatype)
                     + " with 3 RGB channels; found shape " + java.util.Arrays.toString(shape));
         }
-        long pixels;
-        try {
-            pixels = Math.multiplyExact(Math.multiplyExact(shape[0], shape[channelAxis == 1 ? 2 : 1]),
-                    shape[channelAxis == 1 ? 3 : 2]);
-        } catch (ArithmeticException e) {
-            pixels = Long.MAX_VALUE;
+        int h = channelAxis == 1 ? 2 : 1;
+        long perImage = multiply(shape[h], shape[h + 1]);
+        if (perImage > maxImagePixels) {
+            throw new ImageTooLargeException("input 'image' has " + shape[h] + " × " + shape[h + 1] + " = " + perImage
+                    + " pixels per image; at most " + maxImagePixels + " are accepted (sinewich.limits.max-image-pixels)");
         }
-        if (pixels > MAX_PIXELS) {
-            throw new InvalidInputException("input 'image' has " + pixels + " pixels; at most " + MAX_PIXELS
-                    + " are accepted per request");
+        long pixels = multiply(shape[0], perImage);
+        if (pixels > MAX_REQUEST_PIXELS) {
+            throw new ImageTooLargeException("input 'image' has " + pixels + " pixels in " + shape[0]
+                    + " images; at most " + MAX_REQUEST_PIXELS + " are accepted per request");
         }
         return (int) (pixels * 3);
+    }
+
+    private static long multiply(long a, long b) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     private static String expectedLayout(String datatype) {

@@ -105,7 +105,7 @@ public class OipInference {
             throw new InvalidInputException("input 'image' datatype must be FP32 (N, 3, h, w), UINT8 (N, h, w, 3) "
                     + "or BYTES (N) of PNG/JPEG files; found " + datatype);
         }
-        int expected = ImageTensors.checkShape(datatype, input.shape());
+        int expected = ImageTensors.checkShape(datatype, input.shape(), limits.maxPixels());
         int found = input.count();
         if (found != expected) {
             throw new InvalidInputException("input 'image' of shape " + java.util.Arrays.toString(input.shape())

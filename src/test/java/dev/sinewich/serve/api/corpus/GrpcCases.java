@@ -92,7 +92,7 @@ final class GrpcCases {
                         .addRawInputContents(ByteString.copyFrom(new byte[3]))),
                 oip("negative dimension", INVALID, "dimensions must be positive", infer("depth")
                         .addInputs(uint8(1, -1, 1, 3)).addRawInputContents(ByteString.copyFrom(new byte[3]))),
-                oip("huge dimensions", INVALID, "pixels; at most", infer("depth")
+                oip("huge dimensions", INVALID, "pixels per image; at most", infer("depth")
                         .addInputs(uint8(1, 1L << 31, 1L << 31, 3)).addRawInputContents(ByteString.copyFrom(new byte[3]))),
                 oip("raw contents with the wrong byte count", INVALID, "needs 12 values, found 11", infer("depth")
                         .addInputs(uint8(1, 2, 2, 3)).addRawInputContents(ByteString.copyFrom(new byte[11]))),
