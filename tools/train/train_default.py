@@ -49,7 +49,7 @@ def default_config(size):
     return {
         "format": "sinewich/v1",
         "name": "sinewich-default",
-        "version": "1.0.0-synthetic",
+        "version": "1.1.0-synthetic",
         "input": {"height": size, "width": size, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]},
         "backbone": {"type": "swin", "patch_size": 4, "embed_dim": 32, "depths": [2, 2, 2],
                      "num_heads": [2, 4, 8], "window_size": 4, "mlp_ratio": 4.0},
@@ -367,8 +367,8 @@ def main(argv=None):
     ap.add_argument("--train-count", type=int, default=2400)
     ap.add_argument("--data-seed", type=int, default=7)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs1", type=int, default=14)
-    ap.add_argument("--epochs2", type=int, default=2)
+    ap.add_argument("--epochs1", type=int, default=24)
+    ap.add_argument("--epochs2", type=int, default=3)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default=None, help="scene cache (default: one /tmp file per data seed, count, size)")
