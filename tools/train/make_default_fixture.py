@@ -5,8 +5,8 @@
 Loads src/main/resources/default-model with tools/reference/sinewich_ref.py, runs every task on
 two held-out synthetic images (src/test/resources/eval/synthetic-heldout items 000000, 000001, as
 FP32 at their stored size) and writes src/test/resources/conformance/default_model/io.safetensors
-in the layout of make_fixtures.py (input, {task}/{output}, {task}/margin, debug/{task}/omega,
-debug/{task}/logits). Run it again whenever the default model is retrained.
+with make_fixtures.reference_io, in the layout of the conformance fixtures (input,
+{task}/{output}, {task}/margin and the debug intermediates). Run it again whenever the default model is retrained.
 """
 
 import os
@@ -18,6 +18,7 @@ import torch
 sys.dont_write_bytecode = True
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
+import make_fixtures  # noqa: E402
 import sinewich_ref as ref  # noqa: E402
 
 BUNDLE = os.path.join(ROOT, "src", "main", "resources", "default-model")
@@ -31,17 +32,7 @@ def main():
     model = ref.load_bundle(BUNDLE)
     imgs = [np.array(Image.open(os.path.join(HELD_OUT, "images", f"{i:06d}.png")).convert("RGB")) for i in (0, 1)]
     images = torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float().div(255.0).contiguous()
-    io = {"input": images}
-    for t in model.task_names:
-        out, dbg = model.forward(images, t, debug=True)
-        for k, v in out.items():
-            io[f"{t}/{k}"] = v
-        if "probabilities" in out:
-            top2 = torch.topk(out["probabilities"], 2, dim=1).values
-            io[f"{t}/margin"] = top2[:, 0] - top2[:, 1]
-        io[f"debug/{t}/omega"] = dbg["omega"]
-        io[f"debug/{t}/logits"] = dbg["logits"]
-    io = {k: (v.contiguous() if v.dtype == torch.int32 else v.to(torch.float32).contiguous()) for k, v in io.items()}
+    io, _ = make_fixtures.reference_io(model, images)
     os.makedirs(OUT, exist_ok=True)
     ref.write_safetensors(os.path.join(OUT, "io.safetensors"), io)
     print(f"wrote {OUT}/io.safetensors", file=sys.stderr)
