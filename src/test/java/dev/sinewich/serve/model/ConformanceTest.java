@@ -76,7 +76,8 @@ class ConformanceTest {
                     assertNotNull(expected, key);
                     assertArrayEquals(expected.shape(), out.shape(), key + " shape");
                     if (out.ints() != null) {
-                        assertLabels(key, io.readLongs(key), out.ints(), io.readFloats(t + "/margin"));
+                        ReferenceLabels.assertConfidentLabels(key, io.readLongs(key), out.ints(), io.readFloats(t + "/margin"),
+                                TOLERANCE);
                     } else {
                         assertClose(key, io.readFloats(key), out.floats());
                     }
@@ -100,17 +101,5 @@ class ConformanceTest {
         int i = at;
         assertTrue(worst <= TOLERANCE, () -> what + ": max |diff| " + w + " at " + i + " (expected "
                 + expected[i] + ", found " + actual[i] + ")");
-    }
-
-    private static void assertLabels(String what, long[] expected, int[] actual, float[] margin) {
-        assertEquals(expected.length, actual.length, what + " length");
-        int compared = 0;
-        for (int i = 0; i < expected.length; i++) {
-            if (margin[i] > TOLERANCE) {
-                compared++;
-                assertEquals(expected[i], actual[i], what + " at " + i + " (margin " + margin[i] + ")");
-            }
-        }
-        assertTrue(compared > expected.length / 2, what + ": too few confident pixels to compare");
     }
 }

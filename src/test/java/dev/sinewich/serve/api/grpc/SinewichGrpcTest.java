@@ -22,6 +22,7 @@ import dev.sinewich.serve.api.grpc.v1.TaskInfo;
 import dev.sinewich.serve.api.grpc.v1.TaskKind;
 import dev.sinewich.serve.api.grpc.v1.TaskResult;
 import dev.sinewich.serve.api.grpc.v1.Tensor;
+import dev.sinewich.serve.model.ReferenceLabels;
 import dev.sinewich.serve.api.grpc.v1.Uint8Image;
 import dev.sinewich.serve.bundle.SafetensorsFile;
 import dev.sinewich.serve.imaging.PngWriter;
@@ -181,8 +182,8 @@ class SinewichGrpcTest {
                     assertEquals(Arrays.stream(expectedShape).skip(1).boxed().toList(), tensor.getShapeList(), key);
                     int n = (int) (io.tensors().get(key).elementCount() / expectedShape[0]);
                     if (tensor.getDtype() == DataType.DATA_TYPE_INT32) {
-                        assertLabels(key, Arrays.copyOf(io.readLongs(key), n), ints(tensor),
-                                Arrays.copyOf(io.readFloats(result.getTask() + "/margin"), n));
+                        ReferenceLabels.assertConfidentLabels(key, Arrays.copyOf(io.readLongs(key), n), ints(tensor),
+                                Arrays.copyOf(io.readFloats(result.getTask() + "/margin"), n), TOLERANCE);
                     } else {
                         assertClose(key, Arrays.copyOf(io.readFloats(key), n), floats(tensor));
                     }
@@ -327,18 +328,5 @@ class SinewichGrpcTest {
         for (int i = 0; i < expected.length; i++) {
             assertEquals(expected[i], actual[i], TOLERANCE, what + " at " + i);
         }
-    }
-
-    /** Labels where the reference's top-2 probability margin leaves no doubt, as ConformanceTest does. */
-    private static void assertLabels(String what, long[] expected, int[] actual, float[] margin) {
-        assertEquals(expected.length, actual.length, what + " length");
-        int compared = 0;
-        for (int i = 0; i < expected.length; i++) {
-            if (margin[i] > TOLERANCE) {
-                compared++;
-                assertEquals(expected[i], actual[i], what + " at " + i);
-            }
-        }
-        assertTrue(compared > expected.length / 2, what + ": too few confident pixels to compare");
     }
 }
