@@ -7,7 +7,9 @@ import ai.djl.Device;
 import dev.sinewich.serve.bundle.Bundle;
 import dev.sinewich.serve.model.SinewichModel;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +31,7 @@ class DefaultModelQualityTest {
     private static SinewichModel model;
     private static EvaluationReport report;
     private static Dataset data;
+    private static List<DatasetItem> items;
 
     @BeforeAll
     static void evaluate() {
@@ -37,6 +40,10 @@ class DefaultModelQualityTest {
         }
         data = Dataset.open(HELD_OUT);
         report = new Evaluator(model, 4).evaluate(data);
+        items = new ArrayList<>();
+        for (int i = 0; i < data.size(); i++) {
+            items.add(data.read(i));
+        }
     }
 
     @AfterAll
@@ -49,16 +56,16 @@ class DefaultModelQualityTest {
     @Test
     void everyTaskOfTheDataSetIsEvaluated() {
         assertEquals(data.size(), report.items());
-        assertEquals(java.util.List.of("semseg", "depth", "normals", "saliency"),
-                java.util.List.copyOf(report.primaryMetrics().keySet()));
+        assertEquals(List.of("semseg", "depth", "normals", "saliency"),
+                List.copyOf(report.primaryMetrics().keySet()));
     }
 
     @Test
     void segmentationMeetsItsFloorAndBeatsTheMostFrequentClass() {
         int classes = data.manifest().labels().size();
         long[] counts = new long[classes];
-        for (int i = 0; i < data.size(); i++) {
-            for (int c : data.read(i).semseg()) {
+        for (DatasetItem item : items) {
+            for (int c : item.semseg()) {
                 if (c >= 0 && c < classes) {
                     counts[c]++;
                 }
@@ -69,8 +76,8 @@ class DefaultModelQualityTest {
             majority = counts[c] > counts[majority] ? c : majority;
         }
         SegmentationAccumulator constant = new SegmentationAccumulator(classes, data.manifest().ignoreLabel());
-        for (int i = 0; i < data.size(); i++) {
-            int[] truth = data.read(i).semseg();
+        for (DatasetItem item : items) {
+            int[] truth = item.semseg();
             int[] guess = new int[truth.length];
             Arrays.fill(guess, majority);
             constant.add(truth, guess);
@@ -85,8 +92,8 @@ class DefaultModelQualityTest {
     void depthMeetsItsFloorAndBeatsTheMeanDepth() {
         double sum = 0;
         long n = 0;
-        for (int i = 0; i < data.size(); i++) {
-            for (float d : data.read(i).depth()) {
+        for (DatasetItem item : items) {
+            for (float d : item.depth()) {
                 if (d > 0 && Float.isFinite(d)) {
                     sum += d;
                     n++;
@@ -95,8 +102,8 @@ class DefaultModelQualityTest {
         }
         float mean = (float) (sum / n);
         DepthAccumulator constant = new DepthAccumulator();
-        for (int i = 0; i < data.size(); i++) {
-            float[] truth = data.read(i).depth();
+        for (DatasetItem item : items) {
+            float[] truth = item.depth();
             float[] guess = new float[truth.length];
             Arrays.fill(guess, mean);
             constant.add(truth, guess);
@@ -110,8 +117,8 @@ class DefaultModelQualityTest {
     @Test
     void normalsMeetTheirFloorAndBeatTheMeanNormal() {
         double[] sum = new double[3];
-        for (int i = 0; i < data.size(); i++) {
-            float[] n = data.read(i).normals();
+        for (DatasetItem item : items) {
+            float[] n = item.normals();
             int plane = n.length / 3;
             for (int p = 0; p < plane; p++) {
                 for (int c = 0; c < 3; c++) {
@@ -121,8 +128,8 @@ class DefaultModelQualityTest {
         }
         double norm = Math.sqrt(sum[0] * sum[0] + sum[1] * sum[1] + sum[2] * sum[2]);
         NormalsAccumulator constant = new NormalsAccumulator();
-        for (int i = 0; i < data.size(); i++) {
-            float[] truth = data.read(i).normals();
+        for (DatasetItem item : items) {
+            float[] truth = item.normals();
             int plane = truth.length / 3;
             float[] guess = new float[truth.length];
             for (int c = 0; c < 3; c++) {
@@ -139,8 +146,8 @@ class DefaultModelQualityTest {
     @Test
     void saliencyMeetsItsFloorAndBeatsAnAllSalientMask() {
         SaliencyAccumulator constant = new SaliencyAccumulator();
-        for (int i = 0; i < data.size(); i++) {
-            float[] truth = data.read(i).saliency();
+        for (DatasetItem item : items) {
+            float[] truth = item.saliency();
             float[] guess = new float[truth.length];
             Arrays.fill(guess, 1f);
             constant.add(truth, guess);
