@@ -8,7 +8,9 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.core.Linear;
 import dev.sinewich.serve.bundle.LinearTarget;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.model.onnx.GraphOps;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One linear of a Swin block: its base weight with the shared LoRA merged at load, its bias, and,
@@ -94,6 +96,31 @@ final class BlockLinear {
     /** Returns the resident fused kernel M, or {@code null} when not adapted. */
     NDArray fusedKernel() {
         return fused;
+    }
+
+    /**
+     * Writes the linear into an ONNX graph: the base weight as a constant, or, for an adapted
+     * linear, the task weight W_t (out, in) as the graph input that {@code taskWeights} names.
+     *
+     * @param ops the graph
+     * @param x (…, in)
+     * @param hint a readable name part
+     * @param taskWeights the graph input of each adapted linear's W_t
+     * @return (…, out)
+     */
+    String emit(GraphOps ops, String x, String hint, Map<BlockLinear, String> taskWeights) {
+        float[] b = bias == null ? null : bias.toFloatArray();
+        if (fused != null) {
+            String bv = b == null ? null : ops.graph().constant(hint + ".b", b, b.length);
+            return ops.linearOutIn(x, taskWeights.get(this), bv);
+        }
+        long[] shape = weight.getShape().getShape();
+        return ops.linear(x, hint, weight.toFloatArray(), (int) shape[0], (int) shape[1], b);
+    }
+
+    /** Returns the (out, in) shape of the weight. */
+    long[] shape() {
+        return weight.getShape().getShape();
     }
 
     /**

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.core.Linear;
+import dev.sinewich.serve.model.onnx.GraphOps;
+import dev.sinewich.serve.model.onnx.OnnxGraph;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,6 +42,35 @@ final class Decoder {
     /** Returns the bytes the decoder keeps. */
     long bytes() {
         return Memory.bytes(down.toArray(new NDArray[0])) + Memory.bytes(fuse);
+    }
+
+    /**
+     * Writes the decoder into an ONNX graph.
+     *
+     * @param ops the graph
+     * @param features F_s as (N, h_s·w_s, C_s) tokens
+     * @param height0 h_0
+     * @param width0 w_0
+     * @return (N, h0·w0, hidden) = conv1×1(X, decoder.fuse)
+     */
+    String emit(GraphOps ops, List<String> features, int height0, int width0) {
+        String[] parts = new String[features.size()];
+        int sum = 0;
+        for (int s = 0; s < features.size(); s++) {
+            long[] shape = down.get(s).getShape().getShape();
+            String g = ops.linear(features.get(s), "decoder.down." + s, down.get(s).toFloatArray(), (int) shape[0],
+                    (int) shape[1], null);
+            if (s > 0) {
+                int factor = 1 << s;
+                g = ops.reshape(ops.resizeNhwc(ops.reshape(g, -1, height0 / factor, width0 / factor, shape[0]),
+                        factor, factor), -1, (long) height0 * width0, shape[0]);
+            }
+            parts[s] = g;
+            sum += (int) shape[0];
+        }
+        String x = ops.graph().op("Concat", parts, OnnxGraph.attr("axis", -1L));
+        long[] fuseShape = fuse.getShape().getShape();
+        return ops.linear(x, "decoder.fuse", fuse.toFloatArray(), (int) fuseShape[0], sum, null);
     }
 
     /**

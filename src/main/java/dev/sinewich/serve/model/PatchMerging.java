@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.LayerNorm;
 import dev.sinewich.serve.bundle.TensorCatalog;
+import dev.sinewich.serve.model.onnx.GraphOps;
 
 /**
  * torchvision's patch merging between stages: concatenate x0 = x[0::2, 0::2], x1 = x[1::2, 0::2],
@@ -42,6 +43,25 @@ final class PatchMerging {
     /** Returns the bytes the merging keeps. */
     long bytes() {
         return Memory.bytes(normWeight, normBias, reduction);
+    }
+
+    /**
+     * Writes the merging into an ONNX graph.
+     *
+     * @param ops the graph
+     * @param x (N, h·w, C) tokens
+     * @param height h
+     * @param width w
+     * @param hint a readable name part
+     * @return (N, h·w/4, 2C) tokens
+     */
+    String emit(GraphOps ops, String x, int height, int width, String hint) {
+        long h2 = height / 2;
+        long w2 = width / 2;
+        String merged = ops.reshape(ops.transpose(ops.reshape(x, -1, h2, 2, w2, 2, channels), 0, 1, 3, 4, 2, 5),
+                -1, h2 * w2, 4L * channels);
+        String normed = ops.layerNorm(merged, hint, normWeight.toFloatArray(), normBias.toFloatArray());
+        return ops.linear(normed, hint + ".reduction", reduction.toFloatArray(), 2 * channels, 4 * channels, null);
     }
 
     /**

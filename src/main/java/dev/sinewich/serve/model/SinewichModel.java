@@ -35,6 +35,7 @@ public final class SinewichModel implements AutoCloseable {
     private final InputResampler resampler;
     private final SwinBackbone backbone;
     private final Decoder decoder;
+    private final ForwardEngine engine;
     private final KernelPolicy kernels;
     private final TaskRegistry tasks;
     private final AtomicInteger users = new AtomicInteger();
@@ -42,13 +43,14 @@ public final class SinewichModel implements AutoCloseable {
     private volatile boolean closing;
 
     private SinewichModel(SinewichConfig config, NDManager resident, SwinBackbone backbone, Decoder decoder,
-            TaskRegistry tasks, KernelPolicy kernels) {
+            ForwardEngine engine, TaskRegistry tasks, KernelPolicy kernels) {
         this.config = config;
         this.resident = resident;
         this.resampler = new InputResampler(config.input().height(), config.input().width(),
                 config.input().mean(), config.input().std());
         this.backbone = backbone;
         this.decoder = decoder;
+        this.engine = engine;
         this.tasks = tasks;
         this.kernels = kernels;
     }
@@ -61,12 +63,12 @@ public final class SinewichModel implements AutoCloseable {
      * @return the model
      */
     public static SinewichModel load(Bundle bundle, Device device) {
-        return load(bundle, device, KernelSettings.ON_THE_FLY);
+        return load(bundle, device, KernelSettings.ON_THE_FLY, EngineSettings.AUTO);
     }
 
     /**
-     * Loads a validated bundle onto a device with a task-kernel policy. The bundle may be closed
-     * afterwards.
+     * Loads a validated bundle onto a device with a task-kernel policy and the engine {@code auto}
+     * picks. The bundle may be closed afterwards.
      *
      * @param bundle the bundle
      * @param device where the weights live and the forward runs
@@ -75,6 +77,23 @@ public final class SinewichModel implements AutoCloseable {
      * @throws IllegalArgumentException when a pinned or preloaded task is not in the bundle
      */
     public static SinewichModel load(Bundle bundle, Device device, KernelSettings kernelSettings) {
+        return load(bundle, device, kernelSettings, EngineSettings.AUTO);
+    }
+
+    /**
+     * Loads a validated bundle onto a device with a task-kernel policy and an engine. The bundle
+     * may be closed afterwards.
+     *
+     * @param bundle the bundle
+     * @param device where the weights live and the forward runs
+     * @param kernelSettings how per-task weights are provided
+     * @param engineSettings which engine runs the network
+     * @return the model
+     * @throws IllegalArgumentException when a pinned or preloaded task is not in the bundle, or the
+     *     engine cannot run on the device
+     */
+    public static SinewichModel load(Bundle bundle, Device device, KernelSettings kernelSettings,
+            EngineSettings engineSettings) {
         TorchOps.disableGradOnThisThread();
         NDManager resident = NDManager.newBaseManager(device, TorchOps.ENGINE);
         try {
@@ -88,19 +107,46 @@ public final class SinewichModel implements AutoCloseable {
             // from here on nothing may be attached to the resident manager: an operation that would
             // leave a result there (a per-request leak) fails loudly instead
             resident.cap();
-            TaskRegistry tasks = TaskRegistry.load(bundle, kernels, device);
+            ForwardEngine engine = openEngine(engineSettings, device, config, backbone, decoder);
+            TaskRegistry tasks = null;
             try {
+                tasks = TaskRegistry.load(bundle, kernels, device);
                 KernelPolicy policy = KernelPolicies.create(kernelSettings, device, backbone.adaptedLinears(),
                         tasks.snapshot());
-                return new SinewichModel(config, resident, backbone, decoder, tasks, policy);
+                return new SinewichModel(config, resident, backbone, decoder, engine, tasks, policy);
             } catch (RuntimeException e) {
-                tasks.close();
+                if (tasks != null) {
+                    tasks.close();
+                }
+                engine.close();
                 throw e;
             }
         } catch (RuntimeException e) {
             resident.close();
             throw e;
         }
+    }
+
+    private static ForwardEngine openEngine(EngineSettings settings, Device device, SinewichConfig config,
+            SwinBackbone backbone, Decoder decoder) {
+        String name = settings.resolve(device.isGpu());
+        if (name.equals(OnnxRuntimeForward.NAME)) {
+            if (device.isGpu()) {
+                throw new IllegalArgumentException("engine onnxruntime runs on a CPU; use engine pytorch or auto "
+                        + "for device " + device);
+            }
+            return OnnxRuntimeForward.open(config, backbone, decoder, settings.threads());
+        }
+        return new TorchForward(backbone, decoder, config.input().height(), config.input().width());
+    }
+
+    /**
+     * Returns the engine that runs the network.
+     *
+     * @return {@code onnxruntime} or {@code pytorch}
+     */
+    public String engine() {
+        return engine.name();
     }
 
     /**
@@ -244,16 +290,14 @@ public final class SinewichModel implements AutoCloseable {
             }
             RowTasks rows = new RowTasks(segments);
             int images = input.length / (3 * config.input().height() * config.input().width());
-            NDArray x = scope.create(input, new Shape(images, 3, config.input().height(), config.input().width()));
-            long[] expansion = layout.expansion();
-            List<NDArray> features = backbone.features(x, rows, expansion == null ? null : scope.create(expansion));
-            NDArray fused = decoder.fuse(features);
+            List<NDArray> allLogits = engine.logits(input, images, rows, layout.expansion(), scope);
             List<Map<String, List<OutputTensor>>> results = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {
                 results.add(new LinkedHashMap<>());
             }
-            for (RowTasks.Segment segment : segments) {
-                NDArray logits = segment.task().head(fused.get(new NDIndex("{}:{}", segment.start(), segment.end())));
+            for (int s = 0; s < segments.size(); s++) {
+                RowTasks.Segment segment = segments.get(s);
+                NDArray logits = allLogits.get(s);
                 for (BatchLayout.Slot slot : layout.slots()) {
                     if (!slot.task().equals(segment.task().name())) {
                         continue;
@@ -356,6 +400,7 @@ public final class SinewichModel implements AutoCloseable {
         if (freed.compareAndSet(false, true)) {
             kernels.close();
             tasks.close();
+            engine.close();
             resident.close();
         }
     }

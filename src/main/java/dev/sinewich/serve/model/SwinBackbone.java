@@ -6,8 +6,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.norm.LayerNorm;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.model.onnx.GraphOps;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The frozen Swin backbone, {@code SwinTransformer.features} of torchvision with each row's task
@@ -98,6 +100,67 @@ final class SwinBackbone {
             }
         }
         return adapted;
+    }
+
+    /**
+     * Returns how many blocks run before the first task-specific one (all in stage 0).
+     *
+     * @return the number of task-independent blocks
+     */
+    int sharedBlocks() {
+        return Math.max(firstAdaptedBlock, 0);
+    }
+
+    /**
+     * Writes the task-independent prefix into an ONNX graph: patch embedding and the blocks before
+     * the first task-specific one.
+     *
+     * @param ops the graph
+     * @param image (N, 3, H, W) normalised images
+     * @param height0 stage 0's feature-map height
+     * @param width0 stage 0's feature-map width
+     * @return (N, h0·w0, C0) tokens
+     */
+    String emitPrefix(GraphOps ops, String image, int height0, int width0) {
+        long[] dims = patchWeight.getShape().getShape();
+        String x = ops.conv(image, "patch", patchWeight.toFloatArray(), patchBias.toFloatArray(), dims, patchSize);
+        x = ops.transpose(ops.reshape(x, 0, embedDim, (long) height0 * width0), 0, 2, 1);
+        x = ops.layerNorm(x, "patch.norm", patchNormWeight.toFloatArray(), patchNormBias.toFloatArray());
+        for (int j = 0; j < sharedBlocks(); j++) {
+            x = stages.get(0).get(j).emit(ops, x, "s0b" + j, Map.of());
+        }
+        return x;
+    }
+
+    /**
+     * Writes the rest of the backbone into an ONNX graph, from the first task-specific block on.
+     *
+     * @param ops the graph
+     * @param tokens the prefix's output
+     * @param height0 stage 0's feature-map height
+     * @param width0 stage 0's feature-map width
+     * @param taskWeights the graph input of each adapted linear's W_t
+     * @return F_s for every stage as (N, h_s·w_s, C_s) tokens
+     */
+    List<String> emitRest(GraphOps ops, String tokens, int height0, int width0,
+            Map<BlockLinear, String> taskWeights) {
+        List<String> features = new ArrayList<>();
+        String x = tokens;
+        int height = height0;
+        int width = width0;
+        for (int s = 0; s < stages.size(); s++) {
+            List<SwinBlock> blocks = stages.get(s);
+            for (int j = s == 0 ? sharedBlocks() : 0; j < blocks.size(); j++) {
+                x = blocks.get(j).emit(ops, x, "s" + s + "b" + j, taskWeights);
+            }
+            features.add(x);
+            if (s < merges.size()) {
+                x = merges.get(s).emit(ops, x, height, width, "merge" + s);
+                height /= 2;
+                width /= 2;
+            }
+        }
+        return features;
     }
 
     /**

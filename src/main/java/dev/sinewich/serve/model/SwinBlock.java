@@ -9,7 +9,10 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.norm.LayerNorm;
 import dev.sinewich.serve.bundle.LinearTarget;
 import dev.sinewich.serve.bundle.TensorCatalog;
+import dev.sinewich.serve.model.onnx.GraphOps;
+import dev.sinewich.serve.model.onnx.OnnxGraph;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One torchvision Swin v1 block (SPEC §4.6): x + attn(norm1(x)), then + mlp(norm2(x)), with window
@@ -158,6 +161,50 @@ final class SwinBlock {
             out.attach(owner);
             return out;
         }
+    }
+
+    /**
+     * Writes the block into an ONNX graph, the same computation as {@link #forward} on tokens laid
+     * out (N, h·w, C).
+     *
+     * @param ops the graph
+     * @param x (N, h·w, C) tokens
+     * @param hint a readable name part
+     * @param taskWeights the graph input of each adapted linear's W_t
+     * @return (N, h·w, C) tokens
+     */
+    String emit(GraphOps ops, String x, String hint, Map<BlockLinear, String> taskWeights) {
+        OnnxGraph g = ops.graph();
+        int tokens = plan.tokens();
+        int windows = plan.windows();
+        int headDim = channels / heads;
+        String y = ops.layerNorm(x, hint + ".norm1", norm1Weight.toFloatArray(), norm1Bias.toFloatArray());
+        if (plan.padded()) {
+            y = g.op("Pad", new String[] {y, g.constant("pads", new long[] {0, 0, 0, 0, 1, 0}, 6)});
+        }
+        String windowed = ops.reshape(ops.gather(y, plan.gatherIndex(), 1), -1, tokens, channels);
+        String qkvOut = ops.transpose(ops.reshape(qkv.emit(ops, windowed, hint + ".qkv", taskWeights),
+                -1, tokens, 3, heads, headDim), 2, 0, 3, 1, 4);
+        String q = ops.binary("Mul", ops.pick(qkvOut, 0), g.scalar((float) Math.pow(headDim, -0.5)));
+        String k = ops.transpose(ops.pick(qkvOut, 1), 0, 1, 3, 2);
+        String v = ops.pick(qkvOut, 2);
+        String scores = ops.binary("MatMul", q, k);
+        String bias = g.constant(hint + ".bias", attentionBias.toFloatArray(), attentionBias.getShape().getShape());
+        String probs;
+        if (plan.shifted()) {
+            String grouped = ops.binary("Add", ops.reshape(scores, -1, windows, heads, tokens, tokens), bias);
+            probs = ops.reshape(ops.unary("Softmax", grouped), -1, heads, tokens, tokens);
+        } else {
+            probs = ops.unary("Softmax", ops.binary("Add", scores, bias));
+        }
+        String context = ops.reshape(ops.transpose(ops.binary("MatMul", probs, v), 0, 2, 1, 3),
+                -1, (long) windows * tokens, channels);
+        String attended = ops.gather(proj.emit(ops, context, hint + ".proj", taskWeights), plan.scatterIndex(), 1);
+        String afterAttention = ops.binary("Add", x, attended);
+        String z = ops.layerNorm(afterAttention, hint + ".norm2", norm2Weight.toFloatArray(),
+                norm2Bias.toFloatArray());
+        z = fc2.emit(ops, ops.gelu(fc1.emit(ops, z, hint + ".fc1", taskWeights)), hint + ".fc2", taskWeights);
+        return ops.binary("Add", afterAttention, z);
     }
 
     private NDArray layerNorm(NDArray x, NDArray weight, NDArray bias) {

@@ -141,6 +141,16 @@ final class TaskRuntime {
     }
 
     /**
+     * Returns the head's tensors, resident until the task is freed: the per-channel scale and
+     * shift (hidden), the output weight (outputs, hidden) and bias (outputs).
+     *
+     * @return {scale, shift, outWeight, outBias}
+     */
+    NDArray[] headTensors() {
+        return new NDArray[] {scale, shift, outWeight, outBias};
+    }
+
+    /**
      * Runs the head on the shared fused decoder features.
      *
      * @param fused (N, h0, w0, hidden) = conv1×1(X, decoder.fuse), without bias

@@ -5,6 +5,7 @@ import dev.sinewich.serve.bundle.BundleException;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.model.ForwardItem;
 import dev.sinewich.serve.model.ImageBatch;
+import dev.sinewich.serve.model.EngineSettings;
 import dev.sinewich.serve.model.KernelSettings;
 import dev.sinewich.serve.model.SinewichModel;
 import io.quarkus.runtime.ShutdownEvent;
@@ -105,7 +106,8 @@ public class ModelService {
         try (Bundle bundle = bundlePath == null
                 ? Bundle.openResource(ModelService.class.getClassLoader(), EMBEDDED)
                 : Bundle.open(bundlePath)) {
-            loaded = SinewichModel.load(bundle, SinewichModel.selectDevice(config.model().device()), kernelSettings());
+            loaded = SinewichModel.load(bundle, SinewichModel.selectDevice(config.model().device()), kernelSettings(),
+                    new EngineSettings(config.model().engine(), config.inference().threads()));
         }
         try {
             warmUp(loaded);
@@ -114,9 +116,10 @@ public class ModelService {
             throw e;
         }
         SinewichConfig c = loaded.config();
-        LOG.infof("Loaded model %s version %s (%d tasks) from %s on %s in %d ms; task kernels: %s; resident %d MiB",
-                c.name(), c.version(), c.tasks().size(), bundlePath == null ? "the embedded default bundle" : bundlePath,
-                loaded.device(), (System.nanoTime() - start) / 1_000_000, loaded.kernelStats().policy(),
+        LOG.infof("Loaded model %s version %s (%d tasks) from %s on %s with engine %s in %d ms; task kernels: %s; "
+                + "resident %d MiB", c.name(), c.version(), c.tasks().size(),
+                bundlePath == null ? "the embedded default bundle" : bundlePath, loaded.device(), loaded.engine(),
+                (System.nanoTime() - start) / 1_000_000, loaded.kernelStats().policy(),
                 loaded.memory().total() >> 20);
         if (bundlePath == null) {
             LOG.warn("Serving the embedded default bundle: a small demo model trained only on synthetic scenes "

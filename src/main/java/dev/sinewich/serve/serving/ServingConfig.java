@@ -110,6 +110,15 @@ public interface ServingConfig {
          */
         @WithDefault("auto")
         String device();
+
+        /**
+         * Returns the engine that runs the network: {@code auto} (ONNX Runtime on a CPU, PyTorch on
+         * a GPU), {@code onnxruntime} or {@code pytorch}.
+         *
+         * @return the engine choice
+         */
+        @WithDefault("auto")
+        String engine();
     }
 
     /** How forward passes are executed. */

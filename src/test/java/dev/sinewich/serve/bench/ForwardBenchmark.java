@@ -4,11 +4,13 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.sinewich.serve.bundle.Bundle;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.model.EngineSettings;
 import dev.sinewich.serve.model.ImageBatch;
 import dev.sinewich.serve.model.KernelSettings;
 import dev.sinewich.serve.model.KernelStats;
 import dev.sinewich.serve.model.OutputTensor;
 import dev.sinewich.serve.model.SinewichModel;
+import dev.sinewich.serve.model.onnx.OrtNetwork;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -23,7 +25,8 @@ import java.util.Set;
  *
  * <pre>
  * java -cp ... dev.sinewich.serve.bench.ForwardBenchmark --bundle DIR --size H W --threads T \
- *     --batch N --warmup 3 --iters 10 --task NAME [--kernels on-the-fly|cache] [--seed S]
+ *     --batch N --warmup 3 --iters 10 --task NAME [--kernels on-the-fly|cache]
+ *     [--engine onnxruntime|pytorch] [--seed S]
  * </pre>
  *
  * <p>Loads the model once, then times {@link SinewichModel#predict} on one fixed, seeded random batch
@@ -58,7 +61,7 @@ public final class ForwardBenchmark {
 
     /** The parsed command line. */
     private record Options(Path bundle, int height, int width, int threads, int batch, int warmup, int iters,
-            String task, String kernels, long seed) {}
+            String task, String kernels, String engine, long seed) {}
 
     /**
      * Runs the benchmark.
@@ -81,7 +84,7 @@ public final class ForwardBenchmark {
             KernelSettings settings = o.kernels().equals("cache")
                     ? new KernelSettings("cache", UNBOUNDED, Set.of(task), Set.of(task))
                     : KernelSettings.ON_THE_FLY;
-            model = SinewichModel.load(bundle, Device.cpu(), settings);
+            model = SinewichModel.load(bundle, Device.cpu(), settings, new EngineSettings(o.engine(), o.threads()));
         }
         double loadMs = (System.nanoTime() - t0) / 1e6;
         try (model) {
@@ -98,8 +101,9 @@ public final class ForwardBenchmark {
             double deriveMsPerCall = (stats.materialisationSeconds() - derive[0]) * 1000 / o.iters();
 
             StringBuilder json = new StringBuilder(512).append('{');
-            field(json, "engine", quote("djl-pytorch " + Engine.getEngine("PyTorch").getVersion()
-                    + " (djl " + Engine.getDjlVersion() + ")"));
+            field(json, "engine", quote(model.engine().equals("onnxruntime")
+                    ? "onnxruntime " + OrtNetwork.version() + " (java)"
+                    : "djl-pytorch " + Engine.getEngine("PyTorch").getVersion() + " (djl " + Engine.getDjlVersion() + ")"));
             field(json, "bundle", quote(config.name()));
             field(json, "task", quote(task));
             field(json, "model_input", "[" + config.input().height() + ", " + config.input().width() + "]");
@@ -187,6 +191,7 @@ public final class ForwardBenchmark {
         int iters = 10;
         String task = null;
         String kernels = "on-the-fly";
+        String engine = "onnxruntime";
         long seed = 0;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
@@ -198,6 +203,7 @@ public final class ForwardBenchmark {
                 }
                 case "--threads" -> threads = positive(value(args, ++i, a), a);
                 case "--batch" -> batch = positive(value(args, ++i, a), a);
+                case "--engine" -> engine = value(args, ++i, a);
                 case "--warmup" -> warmup = Integer.parseInt(value(args, ++i, a));
                 case "--iters" -> iters = positive(value(args, ++i, a), a);
                 case "--task" -> task = value(args, ++i, a);
@@ -215,7 +221,7 @@ public final class ForwardBenchmark {
         if (bundle == null || height < 0) {
             usage("--bundle and --size are required");
         }
-        return new Options(bundle, height, width, threads, batch, Math.max(0, warmup), iters, task, kernels, seed);
+        return new Options(bundle, height, width, threads, batch, Math.max(0, warmup), iters, task, kernels, engine, seed);
     }
 
     private static String value(String[] args, int i, String flag) {

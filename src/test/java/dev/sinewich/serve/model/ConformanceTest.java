@@ -14,9 +14,10 @@ import java.nio.file.Paths;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Runs every conformance case made by {@code tools/reference/make_fixtures.py} (torchvision's own
@@ -29,39 +30,47 @@ class ConformanceTest {
     static final Path ROOT = Paths.get("src/test/resources/conformance");
     private static final float TOLERANCE = 1e-4f;
 
-    @ParameterizedTest
-    @ValueSource(strings = {
-        "s2_lora_lowpass_clock",
-        "s3_nolora_omega_batch2",
-        "s4_mixed_downscale",
-        "s3_upscale_f16",
-        "s2_bf16_dotted",
-    })
-    void matchesTheReference(String name) {
-        assertMatchesReference(ROOT.resolve(name));
+    static final List<String> CASES = List.of(
+            "s2_lora_lowpass_clock",
+            "s3_nolora_omega_batch2",
+            "s4_mixed_downscale",
+            "s3_upscale_f16",
+            "s2_bf16_dotted");
+
+    static Stream<Arguments> casesAndEngines() {
+        return CASES.stream().flatMap(c -> Engines.NAMES.stream().map(e -> Arguments.of(c, e)));
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("casesAndEngines")
+    void matchesTheReference(String name, String engine) {
+        assertMatchesReference(ROOT.resolve(name), engine);
     }
 
     /**
      * The trained model embedded in the jar, against tools/train/make_default_fixture.py's outputs
      * on two held-out synthetic scenes.
      */
-    @Test
-    void theEmbeddedDefaultModelMatchesTheReference() {
-        check(Paths.get("src/main/resources/default-model"), ROOT.resolve("default_model/io.safetensors"));
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void theEmbeddedDefaultModelMatchesTheReference(String engine) {
+        check(Paths.get("src/main/resources/default-model"), ROOT.resolve("default_model/io.safetensors"), engine);
     }
 
     /**
-     * Loads {@code dir/bundle} with the real model and checks every task's outputs for the input in
-     * {@code dir/io.safetensors} (the fixture layout of {@code tools/reference/README.md}).
+     * Loads {@code dir/bundle} with the real model on an engine and checks every task's outputs for
+     * the input in {@code dir/io.safetensors} (the fixture layout of {@code tools/reference/README.md}).
      */
-    static void assertMatchesReference(Path dir) {
-        check(dir.resolve("bundle"), dir.resolve("io.safetensors"));
+    static void assertMatchesReference(Path dir, String engine) {
+        check(dir.resolve("bundle"), dir.resolve("io.safetensors"), engine);
     }
 
-    private static void check(Path bundleDir, Path ioFile) {
+    private static void check(Path bundleDir, Path ioFile, String engine) {
         try (Bundle bundle = Bundle.open(bundleDir);
-                SinewichModel model = SinewichModel.load(bundle, Device.cpu());
+                SinewichModel model = SinewichModel.load(bundle, Device.cpu(), KernelSettings.ON_THE_FLY,
+                        new EngineSettings(engine, 0));
                 SafetensorsFile io = SafetensorsFile.open(ioFile, "io.safetensors")) {
+            assertEquals(engine, model.engine());
             long[] shape = io.tensors().get("input").shape();
             ImageBatch images = new ImageBatch((int) shape[0], (int) shape[2], (int) shape[3], io.readFloats("input"));
             for (SinewichConfig.Task task : model.config().tasks()) {

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A Microsoft/MTLoRA-named PyTorch checkpoint converted by {@code tools/convert/convert_checkpoint.py}
@@ -18,9 +20,10 @@ class ConvertedCheckpointTest {
 
     private static final Path CASE = Paths.get("src/test/resources/conversion/ms_swin_mtlora");
 
-    @Test
-    void convertedBundleMatchesTheOriginalModel() {
-        ConformanceTest.assertMatchesReference(CASE);
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void convertedBundleMatchesTheOriginalModel(String engine) {
+        ConformanceTest.assertMatchesReference(CASE, engine);
     }
 
     @Test

@@ -1,0 +1,65 @@
+package dev.sinewich.serve.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The PyTorch engine (DJL + libtorch): runs the resident backbone and decoder op by op on the
+ * pass's NDArrays, on a CPU or a GPU. Immutable and thread-safe.
+ */
+final class TorchForward implements ForwardEngine {
+
+    /** The engine's name in settings and metadata. */
+    static final String NAME = "pytorch";
+
+    private final SwinBackbone backbone;
+    private final Decoder decoder;
+    private final int height;
+    private final int width;
+
+    /**
+     * Runs on loaded parts.
+     *
+     * @param backbone the backbone
+     * @param decoder the decoder
+     * @param height the model input height
+     * @param width the model input width
+     */
+    TorchForward(SwinBackbone backbone, Decoder decoder, int height, int width) {
+        this.backbone = backbone;
+        this.decoder = decoder;
+        this.height = height;
+        this.width = width;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<NDArray> logits(float[] input, int images, RowTasks rows, long[] expansion, NDManager scope) {
+        NDArray x = scope.create(input, new Shape(images, 3, height, width));
+        List<NDArray> features = backbone.features(x, rows, expansion == null ? null : scope.create(expansion));
+        NDArray fused = decoder.fuse(features);
+        List<NDArray> logits = new ArrayList<>();
+        for (RowTasks.Segment segment : rows.segments()) {
+            logits.add(segment.task().head(fused.get(new NDIndex("{}:{}", segment.start(), segment.end()))));
+        }
+        return logits;
+    }
+
+    @Override
+    public long extraBytes() {
+        return 0;
+    }
+
+    @Override
+    public void close() {
+        // the resident weights belong to the model's manager
+    }
+}

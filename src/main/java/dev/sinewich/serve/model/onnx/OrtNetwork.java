@@ -1,0 +1,200 @@
+package dev.sinewich.serve.model.onnx;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network split in two ONNX Runtime sessions: a task-independent prefix (images → tokens) and
+ * a suffix run once per task (tokens plus the task's weights, bound per call → logits). Inputs and
+ * outputs live in direct buffers that each calling thread reuses, and ONNX Runtime writes its
+ * outputs straight into them, so no tensor is copied between the Java heap and native memory on
+ * the way. Task weights are handed over as direct buffers and wrapped, not copied.
+ *
+ * <p>Thread-safe: ONNX Runtime sessions accept concurrent runs, and every per-call buffer is the
+ * calling thread's own.
+ */
+public final class OrtNetwork implements AutoCloseable {
+
+    /** The prefix's input name: (N, 3, H, W) normalised images. */
+    public static final String IMAGE = "image";
+    /** The prefix's output and the suffix's input: (N, L, C) tokens. */
+    public static final String TOKENS = "tokens";
+    /** The suffix's output: (N, L, K) logits. */
+    public static final String LOGITS = "logits";
+
+    private static final int IMAGE_BUFFER = 0;
+    private static final int TOKEN_BUFFER = 1;
+    private static final int ROW_BUFFER = 2;
+    private static final int LOGIT_BUFFER = 3;
+
+    private final OrtEnvironment env;
+    private final OrtSession prefix;
+    private final OrtSession suffix;
+    private final long tokens;
+    private final long channels;
+    private final ThreadLocal<ByteBuffer[]> buffers = ThreadLocal.withInitial(() -> new ByteBuffer[4]);
+
+    private OrtNetwork(OrtEnvironment env, OrtSession prefix, OrtSession suffix, long tokens, long channels) {
+        this.env = env;
+        this.prefix = prefix;
+        this.suffix = suffix;
+        this.tokens = tokens;
+        this.channels = channels;
+    }
+
+    /**
+     * Opens both sessions.
+     *
+     * @param prefixModel the prefix's {@code ModelProto}
+     * @param suffixModel the suffix's {@code ModelProto}
+     * @param threads intra-op threads; 0 lets ONNX Runtime choose (one per physical core)
+     * @param tokens L, tokens per image after the prefix
+     * @param channels C, channels per token after the prefix
+     * @return the network
+     * @throws IllegalStateException when ONNX Runtime refuses a model
+     */
+    public static OrtNetwork open(byte[] prefixModel, byte[] suffixModel, int threads, long tokens, long channels) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession first = null;
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.setIntraOpNumThreads(Math.max(0, threads));
+            options.setInterOpNumThreads(1);
+            first = env.createSession(prefixModel, options);
+            OrtSession second = env.createSession(suffixModel, options);
+            return new OrtNetwork(env, first, second, tokens, channels);
+        } catch (OrtException e) {
+            if (first != null) {
+                closeQuietly(first);
+            }
+            throw new IllegalStateException("ONNX Runtime could not load the model graph: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Returns the ONNX Runtime version in use.
+     *
+     * @return the version
+     */
+    public static String version() {
+        return OrtEnvironment.getEnvironment().getVersion();
+    }
+
+    /**
+     * Runs the prefix. The result is valid on this thread until its next call of this method.
+     *
+     * @param images (N, 3, H, W) values
+     * @param count N
+     * @param height H
+     * @param width W
+     * @return (N, L, C) tokens in this thread's buffer
+     */
+    public FloatBuffer prefix(float[] images, int count, int height, int width) {
+        FloatBuffer in = buffer(IMAGE_BUFFER, images.length);
+        in.put(images).rewind();
+        FloatBuffer out = buffer(TOKEN_BUFFER, count * tokens * channels);
+        try (OnnxTensor image = OnnxTensor.createTensor(env, in, new long[] {count, 3, height, width});
+                OnnxTensor result = OnnxTensor.createTensor(env, out, new long[] {count, tokens, channels});
+                OrtSession.Result ignored = prefix.run(Map.of(IMAGE, image), Map.of(TOKENS, result))) {
+            return out;
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed in the shared prefix: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Runs the suffix for one task on some of the prefix's rows.
+     *
+     * @param tokens the prefix's output
+     * @param rows which of its images, in order; {@code null} for all of them
+     * @param rowCount the number of rows
+     * @param taskInputs the task's weights by input name: direct, native-order buffers and their shapes
+     * @param outputs K, logits per token
+     * @return (rows, L, K) logits in this thread's buffer, valid until its next suffix call
+     */
+    public FloatBuffer suffix(FloatBuffer tokens, long[] rows, int rowCount, Map<String, TensorView> taskInputs,
+            int outputs) {
+        long perImage = this.tokens * channels;
+        FloatBuffer in = tokens;
+        if (rows != null) {
+            in = buffer(ROW_BUFFER, rowCount * perImage);
+            for (long r : rows) {
+                in.put(tokens.duplicate().position((int) (r * perImage)).limit((int) ((r + 1) * perImage)));
+            }
+            in.rewind();
+        }
+        FloatBuffer out = buffer(LOGIT_BUFFER, rowCount * this.tokens * outputs);
+        List<OnnxTensor> owned = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> feeds = new HashMap<>();
+            feeds.put(TOKENS, track(owned, OnnxTensor.createTensor(env, in.duplicate().rewind()
+                    .limit((int) (rowCount * perImage)), new long[] {rowCount, this.tokens, channels})));
+            for (Map.Entry<String, TensorView> e : taskInputs.entrySet()) {
+                feeds.put(e.getKey(), track(owned, OnnxTensor.createTensor(env, e.getValue().data(),
+                        e.getValue().shape())));
+            }
+            OnnxTensor result = track(owned, OnnxTensor.createTensor(env, out,
+                    new long[] {rowCount, this.tokens, outputs}));
+            try (OrtSession.Result ignored = suffix.run(feeds, Map.of(LOGITS, result))) {
+                return out;
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed in a task pass: " + e.getMessage(), e);
+        } finally {
+            owned.forEach(OnnxTensor::close);
+        }
+    }
+
+    /**
+     * A tensor handed to ONNX Runtime without a copy.
+     *
+     * @param data a direct buffer in native order holding the values
+     * @param shape the dimensions
+     */
+    public record TensorView(FloatBuffer data, long[] shape) {}
+
+    private static OnnxTensor track(List<OnnxTensor> owned, OnnxTensor tensor) {
+        owned.add(tensor);
+        return tensor;
+    }
+
+    private FloatBuffer buffer(int role, long floats) {
+        if (floats > Integer.MAX_VALUE / Float.BYTES) {
+            throw new IllegalArgumentException("a pass of " + floats + " values is larger than one buffer holds");
+        }
+        ByteBuffer[] mine = buffers.get();
+        int bytes = (int) floats * Float.BYTES;
+        if (mine[role] == null || mine[role].capacity() < bytes) {
+            mine[role] = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+        }
+        return mine[role].duplicate().order(ByteOrder.nativeOrder()).limit(bytes).asFloatBuffer();
+    }
+
+    private static void closeQuietly(OrtSession session) {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            // already failing; the original error is the one to report
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            prefix.close();
+            suffix.close();
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime could not close a session: " + e.getMessage(), e);
+        }
+    }
+}
