@@ -10,35 +10,41 @@ import dev.sinewich.serve.bundle.Bundle;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** Task-kernel policies: identical outputs, LRU under a byte budget, pinning, preloading, auto. */
+/**
+ * Task-kernel policies on every engine: identical outputs, LRU under a byte budget, pinning,
+ * preloading, auto.
+ */
 class KernelPolicyTest {
 
     private static final String BUNDLE = "s4_mixed_downscale/bundle";
     private static final List<String> TASKS = List.of("semseg", "depth", "normals", "saliency", "edges");
 
-    private static <T> T withModel(KernelSettings settings, Function<SinewichModel, T> use) {
+    private static <T> T withModel(String engine, KernelSettings settings, Function<SinewichModel, T> use) {
         try (Bundle bundle = Bundle.open(ConformanceTest.ROOT.resolve(BUNDLE));
-                SinewichModel model = SinewichModel.load(bundle, Device.cpu(), settings)) {
+                SinewichModel model = SinewichModel.load(bundle, Device.cpu(), settings, Engines.of(engine))) {
+            assertEquals(engine, model.engine());
             return use.apply(model);
         }
     }
 
-    private static long perTask() {
-        return withModel(KernelSettings.ON_THE_FLY, m -> m.memory().taskWeightsEach());
+    private static long perTask(String engine) {
+        return withModel(engine, KernelSettings.ON_THE_FLY, m -> m.memory().taskWeightsEach());
     }
 
     private static float[] run(SinewichModel model, String task) {
         return TestImages.values(model.predict(TestImages.random(2, 23, 35, 11), task, Set.of()).get(0));
     }
 
-    @Test
-    void everyPolicyGivesTheSameOutputs() {
-        long budget = 10 * perTask();
-        List<float[]> fly = withModel(KernelSettings.ON_THE_FLY, m -> TASKS.stream().map(t -> run(m, t)).toList());
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void everyPolicyGivesTheSameOutputs(String engine) {
+        long budget = 10 * perTask(engine);
+        List<float[]> fly = withModel(engine, KernelSettings.ON_THE_FLY, m -> TASKS.stream().map(t -> run(m, t)).toList());
         KernelSettings cache = new KernelSettings("cache", budget, Set.of(), Set.of());
-        List<float[]> cached = withModel(cache, m -> {
+        List<float[]> cached = withModel(engine, cache, m -> {
             List<float[]> first = TASKS.stream().map(t -> run(m, t)).toList();
             List<float[]> again = TASKS.stream().map(t -> run(m, t)).toList();
             assertEquals(TASKS.size(), m.kernelStats().misses());
@@ -53,11 +59,12 @@ class KernelPolicyTest {
         }
     }
 
-    @Test
-    void cacheEvictsTheLeastRecentlyUsedTaskToStayUnderBudget() {
-        long each = perTask();
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void cacheEvictsTheLeastRecentlyUsedTaskToStayUnderBudget(String engine) {
+        long each = perTask(engine);
         KernelSettings two = new KernelSettings("cache", 2 * each, Set.of(), Set.of());
-        withModel(two, m -> {
+        withModel(engine, two, m -> {
             run(m, "depth");
             run(m, "normals");
             run(m, "depth");
@@ -73,11 +80,12 @@ class KernelPolicyTest {
         });
     }
 
-    @Test
-    void pinnedTasksStayAndPreloadedTasksHitFirstTime() {
-        long each = perTask();
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void pinnedTasksStayAndPreloadedTasksHitFirstTime(String engine) {
+        long each = perTask(engine);
         KernelSettings settings = new KernelSettings("cache", each, Set.of("depth"), Set.of("depth"));
-        withModel(settings, m -> {
+        withModel(engine, settings, m -> {
             assertStats(m.kernelStats(), 0, 1, 0, each);
             run(m, "depth");
             assertStats(m.kernelStats(), 1, 1, 0, each);
@@ -88,10 +96,11 @@ class KernelPolicyTest {
         });
     }
 
-    @Test
-    void taskLargerThanTheBudgetIsServedOnTheFly() {
-        KernelSettings tiny = new KernelSettings("cache", perTask() - 1, Set.of(), Set.of());
-        withModel(tiny, m -> {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void taskLargerThanTheBudgetIsServedOnTheFly(String engine) {
+        KernelSettings tiny = new KernelSettings("cache", perTask(engine) - 1, Set.of(), Set.of());
+        withModel(engine, tiny, m -> {
             run(m, "depth");
             run(m, "depth");
             assertEquals(0, m.kernelStats().residentBytes());
@@ -100,25 +109,28 @@ class KernelPolicyTest {
         });
     }
 
-    @Test
-    void autoPicksTheCacheOnCpuWhenATaskFits() {
-        long each = perTask();
-        assertEquals("cache", withModel(new KernelSettings("auto", each, Set.of(), Set.of()),
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void autoPicksTheCacheOnCpuWhenATaskFits(String engine) {
+        long each = perTask(engine);
+        assertEquals("cache", withModel(engine, new KernelSettings("auto", each, Set.of(), Set.of()),
                 m -> m.kernelStats().policy()));
-        assertEquals("on-the-fly", withModel(new KernelSettings("auto", each - 1, Set.of(), Set.of()),
+        assertEquals("on-the-fly", withModel(engine, new KernelSettings("auto", each - 1, Set.of(), Set.of()),
                 m -> m.kernelStats().policy()));
     }
 
-    @Test
-    void unknownPinnedTaskAndPolicyAreRejected() {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void unknownPinnedTaskAndPolicyAreRejected(String engine) {
         assertThrows(IllegalArgumentException.class,
-                () -> withModel(new KernelSettings("cache", 1, Set.of("sky"), Set.of()), m -> null));
+                () -> withModel(engine, new KernelSettings("cache", 1, Set.of("sky"), Set.of()), m -> null));
         assertThrows(IllegalArgumentException.class, () -> new KernelSettings("lru", 1, Set.of(), Set.of()));
     }
 
-    @Test
-    void memoryIsAccountedByPart() {
-        withModel(KernelSettings.ON_THE_FLY, m -> {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void memoryIsAccountedByPart(String engine) {
+        withModel(engine, KernelSettings.ON_THE_FLY, m -> {
             ResidentMemory mem = m.memory();
             assertTrue(mem.backbone() > mem.fusedKernels() && mem.fusedKernels() > 0, mem.toString());
             assertEquals(TASKS, List.copyOf(mem.heads().keySet()));

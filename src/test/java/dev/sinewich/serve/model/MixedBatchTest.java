@@ -11,7 +11,8 @@ import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * One pass over requests of different tasks, image sizes and multi-task requests gives what
@@ -19,23 +20,27 @@ import org.junit.jupiter.api.Test;
  */
 class MixedBatchTest {
 
-    private static SinewichModel model;
+    private static final Map<String, SinewichModel> MODELS = new java.util.HashMap<>();
 
     @BeforeAll
     static void load() {
         try (Bundle bundle = Bundle.open(ConformanceTest.ROOT.resolve("s4_mixed_downscale/bundle"))) {
-            model = SinewichModel.load(bundle, Device.cpu());
+            for (String engine : Engines.NAMES) {
+                MODELS.put(engine, SinewichModel.load(bundle, Device.cpu(), KernelSettings.ON_THE_FLY, Engines.of(engine)));
+            }
         }
     }
 
     @AfterAll
     static void close() {
-        model.close();
+        MODELS.values().forEach(SinewichModel::close);
     }
 
 
-    @Test
-    void mixedTasksSizesAndMultiTaskRequestsEqualSeparateCalls() {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void mixedTasksSizesAndMultiTaskRequestsEqualSeparateCalls(String engine) {
+        SinewichModel model = MODELS.get(engine);
         List<ForwardItem> items = List.of(
                 ForwardItem.of(TestImages.random(2, 20, 24, 1), "depth", Set.of()),
                 ForwardItem.of(TestImages.random(1, 31, 17, 2), "semseg", Set.of("labels", "probabilities")),
@@ -61,8 +66,10 @@ class MixedBatchTest {
         assertEquals(1, together.get(3).get("depth").size(), "depth gives its default when none of its outputs is named");
     }
 
-    @Test
-    void multiTaskRequestEqualsOneRequestPerTask() {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void multiTaskRequestEqualsOneRequestPerTask(String engine) {
+        SinewichModel model = MODELS.get(engine);
         ImageBatch img = TestImages.random(2, 30, 44, 9);
         List<String> all = List.of("semseg", "depth", "normals", "saliency", "edges");
         Map<String, List<OutputTensor>> together = model.predictBatch(

@@ -9,40 +9,48 @@ import ai.djl.Device;
 import dev.sinewich.serve.bundle.Bundle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Runtime properties of a loaded model beyond numerics: ownership, thread-safety, batching, errors. */
 class ModelRuntimeTest {
 
-    private static SinewichModel model;
+    private static final Map<String, SinewichModel> MODELS = new java.util.HashMap<>();
 
     @BeforeAll
     static void load() {
         try (Bundle bundle = Bundle.open(ConformanceTest.ROOT.resolve("s2_lora_lowpass_clock/bundle"))) {
-            model = SinewichModel.load(bundle, Device.cpu());
+            for (String engine : Engines.NAMES) {
+                MODELS.put(engine, SinewichModel.load(bundle, Device.cpu(), KernelSettings.ON_THE_FLY, Engines.of(engine)));
+            }
         }
     }
 
     @AfterAll
     static void close() {
-        model.close();
+        MODELS.values().forEach(SinewichModel::close);
     }
 
 
-    @Test
-    void residentManagerRefusesNewArraysAfterLoad() {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void residentManagerRefusesNewArraysAfterLoad(String engine) {
+        SinewichModel model = MODELS.get(engine);
         assertThrows(IllegalStateException.class, () -> model.residentManager().create(1f));
         model.predict(TestImages.random(1, 32, 32, 1), "depth", Set.of());
     }
 
-    @Test
-    void concurrentCallsGiveTheSameResultsAsSequentialOnes() throws Exception {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void concurrentCallsGiveTheSameResultsAsSequentialOnes(String engine) throws Exception {
+        SinewichModel model = MODELS.get(engine);
         List<ImageBatch> inputs = new ArrayList<>();
         List<float[]> sequential = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -63,8 +71,10 @@ class ModelRuntimeTest {
         }
     }
 
-    @Test
-    void aBatchEqualsItsImagesRunOneByOne() {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void aBatchEqualsItsImagesRunOneByOne(String engine) {
+        SinewichModel model = MODELS.get(engine);
         ImageBatch batch = TestImages.random(3, 20, 24, 7);
         int plane = 3 * 20 * 24;
         float[] together = model.predict(batch, "normals", Set.of()).get(0).floats();
@@ -79,8 +89,10 @@ class ModelRuntimeTest {
         }
     }
 
-    @Test
-    void unknownTasksAndOutputsAreCallerErrors() {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void unknownTasksAndOutputsAreCallerErrors(String engine) {
+        SinewichModel model = MODELS.get(engine);
         ImageBatch img = TestImages.random(1, 8, 8, 3);
         InvalidInputException task = assertThrows(InvalidInputException.class,
                 () -> model.predict(img, "sky", Set.of()));

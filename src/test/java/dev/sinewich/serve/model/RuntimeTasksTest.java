@@ -20,8 +20,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,16 +38,18 @@ class RuntimeTasksTest {
 
     private SinewichModel model;
 
-    @BeforeEach
-    void load() {
+    private void load(String engine) {
         try (Bundle bundle = Bundle.open(BUNDLE)) {
-            model = SinewichModel.load(bundle, Device.cpu(), new KernelSettings("cache", 1L << 30, Set.of(), Set.of()));
+            model = SinewichModel.load(bundle, Device.cpu(), new KernelSettings("cache", 1L << 30, Set.of(), Set.of()),
+                    Engines.of(engine));
         }
     }
 
     @AfterEach
     void close() {
-        model.close();
+        if (model != null) {
+            model.close();
+        }
     }
 
     /** Copies a bundle task's tensors into a task file under a new name. */
@@ -88,8 +90,10 @@ class RuntimeTasksTest {
         return TestImages.values(model.predict(TestImages.random(1, 26, 30, 5), task, Set.of()).get(0));
     }
 
-    @Test
-    void addedTasksGiveWhatTheSameWeightsGiveInTheBundle() throws IOException {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void addedTasksGiveWhatTheSameWeightsGiveInTheBundle(String engine) throws IOException {
+        load(engine);
         add(taskFile("depth", "depth.v2", Map.of()));    // explicit ω
         add(taskFile("semseg", "seg2", Map.of()));       // Clock Net tokens
         assertEquals(List.of("semseg", "depth", "normals", "saliency", "edges", "depth.v2", "seg2"),
@@ -102,8 +106,10 @@ class RuntimeTasksTest {
         assertArrayEquals(results.get("depth").get(0).floats(), results.get("depth.v2").get(0).floats());
     }
 
-    @Test
-    void removedTaskIsGoneAndTheOthersKeepServing() {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void removedTaskIsGoneAndTheOthersKeepServing(String engine) {
+        load(engine);
         float[] before = run("normals");
         model.removeTask("depth");
         InvalidInputException e = assertThrows(InvalidInputException.class, () -> run("depth"));
@@ -113,8 +119,10 @@ class RuntimeTasksTest {
         assertThrows(InvalidInputException.class, () -> model.removeTask("depth"));
     }
 
-    @Test
-    void removalDuringPassesNeverBreaksThem() throws Exception {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void removalDuringPassesNeverBreaksThem(String engine) throws Exception {
+        load(engine);
         float[] expected = run("saliency");
         AtomicReference<Throwable> unexpected = new AtomicReference<>();
         int[] served = new int[1];
@@ -141,8 +149,10 @@ class RuntimeTasksTest {
         assertTrue(served[0] >= 1);
     }
 
-    @Test
-    void badTaskFilesAreRejectedWithTheirProblem() throws IOException {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void badTaskFilesAreRejectedWithTheirProblem(String engine) throws IOException {
+        load(engine);
         assertMessage(taskFile("depth", "depth2", Map.of("format", "sinewich/v1")), "__metadata__.format");
         assertMessage(taskFile("depth", "Depth2", Map.of()), "__metadata__.task", "name");
         assertMessage(taskFile("depth", "depth", Map.of()), "already served");
@@ -162,8 +172,10 @@ class RuntimeTasksTest {
                 "expected shape (1, ");
     }
 
-    @Test
-    void tokenTaskNeedsAModelWithAClockNet() throws IOException {
+    @ParameterizedTest
+    @MethodSource("dev.sinewich.serve.model.Engines#names")
+    void tokenTaskNeedsAModelWithAClockNet(String engine) throws IOException {
+        load(engine);
         Path file = taskFile("semseg", "seg3", Map.of());
         try (Bundle noClock = Bundle.open(ConformanceTest.ROOT.resolve("s3_nolora_omega_batch2/bundle"))) {
             BundleException e = assertThrows(BundleException.class,

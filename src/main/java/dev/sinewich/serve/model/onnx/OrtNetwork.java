@@ -70,6 +70,9 @@ public final class OrtNetwork implements AutoCloseable {
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setIntraOpNumThreads(Math.max(0, threads));
             options.setInterOpNumThreads(1);
+            if (System.getProperty("tmp.ort.profile") != null) {
+                options.enableProfiling(System.getProperty("tmp.ort.profile"));
+            }
             first = env.createSession(prefixModel, options);
             OrtSession second = env.createSession(suffixModel, options);
             return new OrtNetwork(env, first, second, tokens, channels);
