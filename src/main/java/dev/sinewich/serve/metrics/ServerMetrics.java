@@ -67,7 +67,8 @@ public class ServerMetrics implements PassListener {
         SinewichModel model = models.model();
         Gauge.builder("sinewich.model.info", () -> 1).description("The served model")
                 .tags("model", model.config().name(), "version", model.config().version(),
-                        "device", model.device().getDeviceType(), "kernel_policy", model.kernelStats().policy())
+                        "device", model.device().getDeviceType(), "engine", model.engine(),
+                        "kernel_policy", model.kernelStats().policy())
                 .register(registry);
         for (String part : new String[] {"backbone", "fused_kernels", "decoder", "heads", "task_weight_cache"}) {
             Gauge.builder("sinewich.model.resident", models, m -> residentBytes(m, part)).baseUnit("bytes")

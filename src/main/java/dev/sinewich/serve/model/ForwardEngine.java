@@ -1,8 +1,8 @@
 package dev.sinewich.serve.model;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import java.util.List;
+import java.util.Set;
 
 /**
  * What runs the network for a pass: backbone, decoder and heads, from the stacked normalised
@@ -20,16 +20,35 @@ interface ForwardEngine extends AutoCloseable {
     String name();
 
     /**
-     * Runs one pass.
+     * Runs one pass up to the logits of every row.
      *
      * @param input (images, 3, H, W) normalised model-size images, row-major
      * @param images the number of images
      * @param rows the task of each row, in contiguous segments
      * @param expansion each row's image index, or {@code null} when the rows are the images
-     * @param scope the pass's manager: it owns the results
-     * @return for each segment, its (rows, h0, w0, K) logits, in segment order
+     * @param scope the pass's manager: it owns anything native the pass makes
+     * @return the pass, from which each request's outputs are made; used on this thread only, and
+     *     only until the next pass on it
      */
-    List<NDArray> logits(float[] input, int images, RowTasks rows, long[] expansion, NDManager scope);
+    Pass run(float[] input, int images, RowTasks rows, long[] expansion, NDManager scope);
+
+    /** One pass's logits, turned into outputs request by request. */
+    interface Pass {
+
+        /**
+         * Makes the outputs of SPEC §4.8 for some rows of one segment: resize straight to the
+         * image as received, then the kind's rule.
+         *
+         * @param segment the segment's index
+         * @param firstRow the first row, counted from the segment's start
+         * @param count the number of rows
+         * @param height image height as received
+         * @param width image width as received
+         * @param names the outputs to make, valid for the segment's task kind
+         * @return the outputs in the kind's order, batch first
+         */
+        List<OutputTensor> outputs(int segment, int firstRow, int count, int height, int width, Set<String> names);
+    }
 
     /**
      * Returns the bytes the engine keeps for the network beyond the resident weights that the

@@ -2,20 +2,23 @@ package dev.sinewich.serve.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.model.onnx.GraphOps;
 import dev.sinewich.serve.model.onnx.OnnxGraph;
 import dev.sinewich.serve.model.onnx.OrtNetwork;
 import dev.sinewich.serve.model.onnx.OrtNetwork.TensorView;
+import dev.sinewich.serve.bundle.TaskKind;
+import java.nio.Buffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The ONNX Runtime engine for CPUs. At load it writes the model's network as two ONNX graphs, in
@@ -88,7 +91,17 @@ final class OnnxRuntimeForward implements ForwardEngine {
         rest.identity(r.linearOutIn(z, outWeight, outBias), OrtNetwork.LOGITS);
         rest.output(OrtNetwork.LOGITS);
 
-        OrtNetwork network = OrtNetwork.open(prefix.toModel(), rest.toModel(), threads, (long) h0 * w0, c0);
+        byte[] pm = prefix.toModel();
+        byte[] rm = rest.toModel();
+        if (System.getProperty("tmp.dump") != null) {
+            try {
+                java.nio.file.Files.write(java.nio.file.Path.of(System.getProperty("tmp.dump") + "-prefix.onnx"), pm);
+                java.nio.file.Files.write(java.nio.file.Path.of(System.getProperty("tmp.dump") + "-rest.onnx"), rm);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        OrtNetwork network = OrtNetwork.open(pm, rm, threads, (long) h0 * w0, c0);
         return new OnnxRuntimeForward(network, adapted, config, prefix.constantBytes() + rest.constantBytes());
     }
 
@@ -102,11 +115,20 @@ final class OnnxRuntimeForward implements ForwardEngine {
     }
 
     @Override
-    public List<NDArray> logits(float[] input, int images, RowTasks rows, long[] expansion, NDManager scope) {
+    public Pass run(float[] input, int images, RowTasks rows, long[] expansion, NDManager scope) {
         FloatBuffer tokens = network.prefix(input, images, height, width);
-        List<NDArray> logits = new ArrayList<>();
-        boolean whole = expansion == null && rows.segments().size() == 1;
-        for (RowTasks.Segment segment : rows.segments()) {
+        List<RowTasks.Segment> segments = rows.segments();
+        long perRow = (long) height0 * width0;
+        long total = 0;
+        for (RowTasks.Segment segment : segments) {
+            total += (segment.end() - segment.start()) * perRow * segment.task().spec().outputs();
+        }
+        FloatBuffer logits = network.logitsBuffer(total);
+        long[] offsets = new long[segments.size()];
+        boolean whole = expansion == null && segments.size() == 1;
+        long offset = 0;
+        for (int s = 0; s < segments.size(); s++) {
+            RowTasks.Segment segment = segments.get(s);
             int count = segment.end() - segment.start();
             long[] select = null;
             if (!whole) {
@@ -122,13 +144,56 @@ final class OnnxRuntimeForward implements ForwardEngine {
                 feeds.put(HEAD_INPUTS[i], view(head[i]));
             }
             int outputs = segment.task().spec().outputs();
-            FloatBuffer out = network.suffix(tokens, select, count, feeds, outputs);
-            float[] values = new float[count * height0 * width0 * outputs];
-            out.rewind();
-            out.get(values);
-            logits.add(scope.create(values, new Shape(count, height0, width0, outputs)));
+            offsets[s] = offset;
+            long size = count * perRow * outputs;
+            network.suffix(tokens, select, count, feeds, outputs, slice(logits, offset, size));
+            offset += size;
         }
-        return logits;
+        return (segment, firstRow, count, h, w, names) -> {
+            TaskKind kind = segments.get(segment).task().spec().kind();
+            int k = segments.get(segment).task().spec().outputs();
+            long rowFloats = perRow * k;
+            FloatBuffer mine = slice(logits, offsets[segment] + firstRow * rowFloats, count * rowFloats);
+            return outputs(kind, mine, new long[] {count, height0, width0, k}, h, w, names);
+        };
+    }
+
+    private List<OutputTensor> outputs(TaskKind kind, FloatBuffer logits, long[] logitShape, int h, int w,
+            Set<String> names) {
+        long n = logitShape[0];
+        Map<String, long[]> wanted = new LinkedHashMap<>();
+        for (String name : kind.outputNames()) {
+            if (names.contains(name)) {
+                boolean planes = name.equals("probabilities") || name.equals("normals");
+                wanted.put(name, planes ? new long[] {n, logitShape[3], h, w} : new long[] {n, 1, h, w});
+            }
+        }
+        wanted.replaceAll((name, shape) -> name.equals("labels") ? new long[] {n, h, w} : shape);
+        Map<String, Buffer> made = network.outputs(kind, logits, logitShape,
+                TorchOps.bilinearMatrix(height0, h), GraphOps.transpose(TorchOps.bilinearMatrix(width0, w), w, width0),
+                wanted);
+        List<OutputTensor> result = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : wanted.entrySet()) {
+            long[] shape = e.getValue();
+            Buffer buffer = made.get(e.getKey());
+            if (buffer instanceof IntBuffer ints) {
+                int[] values = new int[ints.remaining()];
+                ints.get(values);
+                result.add(new OutputTensor(e.getKey(), shape, null, values));
+            } else {
+                FloatBuffer floats = (FloatBuffer) buffer;
+                float[] values = new float[floats.remaining()];
+                floats.get(values);
+                long[] reported = shape[1] == 1 && !e.getKey().equals("probabilities")
+                        ? new long[] {shape[0], shape[2], shape[3]} : shape;
+                result.add(new OutputTensor(e.getKey(), reported, values, null));
+            }
+        }
+        return result;
+    }
+
+    private static FloatBuffer slice(FloatBuffer buffer, long offset, long size) {
+        return buffer.duplicate().position((int) offset).limit((int) (offset + size)).slice();
     }
 
     private static long[] rangeOf(int start, int end) {

@@ -290,23 +290,20 @@ public final class SinewichModel implements AutoCloseable {
             }
             RowTasks rows = new RowTasks(segments);
             int images = input.length / (3 * config.input().height() * config.input().width());
-            List<NDArray> allLogits = engine.logits(input, images, rows, layout.expansion(), scope);
+            ForwardEngine.Pass pass = engine.run(input, images, rows, layout.expansion(), scope);
             List<Map<String, List<OutputTensor>>> results = new ArrayList<>();
             for (int i = 0; i < items.size(); i++) {
                 results.add(new LinkedHashMap<>());
             }
             for (int s = 0; s < segments.size(); s++) {
                 RowTasks.Segment segment = segments.get(s);
-                NDArray logits = allLogits.get(s);
                 for (BatchLayout.Slot slot : layout.slots()) {
                     if (!slot.task().equals(segment.task().name())) {
                         continue;
                     }
                     ForwardItem item = items.get(slot.item());
-                    int from = slot.firstRow() - segment.start();
-                    NDArray mine = logits.get(new NDIndex("{}:{}", from, from + item.images().count()));
-                    results.get(slot.item()).put(slot.task(), OutputMaker.make(segment.task().spec().kind(), mine,
-                            item.images().height(), item.images().width(),
+                    results.get(slot.item()).put(slot.task(), pass.outputs(s, slot.firstRow() - segment.start(),
+                            item.images().count(), item.images().height(), item.images().width(),
                             OutputMaker.resolve(segment.task().spec().kind(), item.outputs())));
                 }
             }

@@ -42,7 +42,7 @@ final class TorchForward implements ForwardEngine {
     }
 
     @Override
-    public List<NDArray> logits(float[] input, int images, RowTasks rows, long[] expansion, NDManager scope) {
+    public Pass run(float[] input, int images, RowTasks rows, long[] expansion, NDManager scope) {
         NDArray x = scope.create(input, new Shape(images, 3, height, width));
         List<NDArray> features = backbone.features(x, rows, expansion == null ? null : scope.create(expansion));
         NDArray fused = decoder.fuse(features);
@@ -50,7 +50,9 @@ final class TorchForward implements ForwardEngine {
         for (RowTasks.Segment segment : rows.segments()) {
             logits.add(segment.task().head(fused.get(new NDIndex("{}:{}", segment.start(), segment.end()))));
         }
-        return logits;
+        return (segment, firstRow, count, h, w, names) -> OutputMaker.make(
+                rows.segments().get(segment).task().spec().kind(),
+                logits.get(segment).get(new NDIndex("{}:{}", firstRow, firstRow + count)), h, w, names);
     }
 
     @Override

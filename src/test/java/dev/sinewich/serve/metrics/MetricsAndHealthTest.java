@@ -52,7 +52,7 @@ class MetricsAndHealthTest {
             "sinewich_kernel_cache_bytes ",
             "sinewich_model_resident_bytes{part=\"backbone\"}",
             "sinewich_model_resident_bytes{part=\"fused_kernels\"}",
-            "sinewich_model_info{device=\"cpu\",kernel_policy=",
+            "sinewich_model_info{device=\"cpu\",engine=\"onnxruntime\",kernel_policy=",
             "sinewich_ndarrays_live ",
             "sinewich_native_managers_live ",
         }) {

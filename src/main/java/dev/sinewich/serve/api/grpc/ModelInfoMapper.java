@@ -22,7 +22,8 @@ final class ModelInfoMapper {
         SinewichConfig config = model.config();
         ModelInfo.Builder b = ModelInfo.newBuilder().setName(config.name()).setVersion(config.version())
                 .setDevice(device(model.device())).setInputHeight(config.input().height())
-                .setInputWidth(config.input().width()).setKernelPolicy(model.kernelStats().policy());
+                .setInputWidth(config.input().width()).setKernelPolicy(model.kernelStats().policy())
+                .setEngine(model.engine());
         for (SinewichConfig.Task task : model.tasks()) {
             TaskInfo.Builder t = TaskInfo.newBuilder().setName(task.name()).setKind(kind(task.kind()))
                     .addAllOutputs(task.kind().outputNames()).setChannels(task.outputs());

@@ -88,7 +88,7 @@ public class OipGrpcService implements GRPCInferenceService {
     public Uni<ModelMetadataResponse> modelMetadata(ModelMetadataRequest request) {
         return GrpcErrors.guard(() -> {
             var model = models.model(request.getName());
-            ModelMetadata m = ModelMetadata.of(model.config(), model.tasks());
+            ModelMetadata m = ModelMetadata.of(model.config(), model.tasks(), model.engine());
             ModelMetadataResponse.Builder b = ModelMetadataResponse.newBuilder().setName(m.name())
                     .addAllVersions(m.versions()).setPlatform(m.platform());
             m.inputs().forEach(t -> b.addInputs(tensor(t)));

@@ -35,9 +35,10 @@ public record ModelMetadata(String name, List<String> versions, String platform,
      *
      * @param config the model configuration
      * @param served the tasks served now (the bundle's, plus or minus run-time changes)
+     * @param engine what runs the network: {@code onnxruntime} or {@code pytorch}
      * @return its metadata
      */
-    public static ModelMetadata of(SinewichConfig config, List<SinewichConfig.Task> served) {
+    public static ModelMetadata of(SinewichConfig config, List<SinewichConfig.Task> served, String engine) {
         List<TensorMetadata> outputs = new ArrayList<>();
         Map<String, TensorMetadata> byName = new LinkedHashMap<>();
         for (SinewichConfig.Task task : served) {
@@ -51,6 +52,7 @@ public record ModelMetadata(String name, List<String> versions, String platform,
         parameters.put("tasks", tasks);
         parameters.put("input_height", config.input().height());
         parameters.put("input_width", config.input().width());
+        parameters.put("engine", engine);
         return new ModelMetadata(config.name(), List.of(config.version()), "sinewich", List.of(
                 new TensorMetadata(OipInference.IMAGE, "FP32", List.of(-1L, 3L, -1L, -1L))), outputs, parameters);
     }

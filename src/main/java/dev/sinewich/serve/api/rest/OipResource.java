@@ -115,7 +115,7 @@ public class OipResource {
     @Path("models/{name}")
     public ModelMetadata model(@PathParam("name") String name) {
         var model = models.model(name);
-        return ModelMetadata.of(model.config(), model.tasks());
+        return ModelMetadata.of(model.config(), model.tasks(), model.engine());
     }
 
     /**

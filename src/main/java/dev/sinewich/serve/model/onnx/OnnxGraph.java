@@ -17,6 +17,7 @@ public final class OnnxGraph {
 
     private static final long IR_VERSION = 8;
     private static final int FLOAT = 1;
+    private static final int INT32 = 6;
     private static final int INT64 = 7;
 
     private final String name;
@@ -112,11 +113,24 @@ public final class OnnxGraph {
      * @param value the value to expose
      */
     public void output(String value) {
-        outputs.add(valueInfo(value, null));
+        outputs.add(valueInfo(value, null, FLOAT));
+    }
+
+    /**
+     * Declares an int32 graph output of unspecified shape.
+     *
+     * @param value the value to expose
+     */
+    public void outputInt32(String value) {
+        outputs.add(valueInfo(value, null, INT32));
     }
 
     private static ProtoWriter valueInfo(String name, long[] dims) {
-        ProtoWriter tensor = new ProtoWriter().varint(1, FLOAT);
+        return valueInfo(name, dims, FLOAT);
+    }
+
+    private static ProtoWriter valueInfo(String name, long[] dims, int elementType) {
+        ProtoWriter tensor = new ProtoWriter().varint(1, elementType);
         if (dims != null) {
             ProtoWriter shape = new ProtoWriter();
             for (int i = 0; i < dims.length; i++) {

@@ -4,13 +4,18 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.sinewich.serve.bundle.TaskKind;
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A network split in two ONNX Runtime sessions: a task-independent prefix (images → tokens) and
@@ -35,16 +40,23 @@ public final class OrtNetwork implements AutoCloseable {
     private static final int TOKEN_BUFFER = 1;
     private static final int ROW_BUFFER = 2;
     private static final int LOGIT_BUFFER = 3;
+    private static final int ROWS_BUFFER = 4;
+    private static final int COLUMNS_BUFFER = 5;
+    private static final int FIRST_OUTPUT_BUFFER = 6;
 
     private final OrtEnvironment env;
+    private final OrtSession.SessionOptions options;
+    private final Map<TaskKind, OrtSession> outputStages = new ConcurrentHashMap<>();
     private final OrtSession prefix;
     private final OrtSession suffix;
     private final long tokens;
     private final long channels;
-    private final ThreadLocal<ByteBuffer[]> buffers = ThreadLocal.withInitial(() -> new ByteBuffer[4]);
+    private final ThreadLocal<ByteBuffer[]> buffers = ThreadLocal.withInitial(() -> new ByteBuffer[8]);
 
-    private OrtNetwork(OrtEnvironment env, OrtSession prefix, OrtSession suffix, long tokens, long channels) {
+    private OrtNetwork(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession prefix, OrtSession suffix,
+            long tokens, long channels) {
         this.env = env;
+        this.options = options;
         this.prefix = prefix;
         this.suffix = suffix;
         this.tokens = tokens;
@@ -64,22 +76,24 @@ public final class OrtNetwork implements AutoCloseable {
      */
     public static OrtNetwork open(byte[] prefixModel, byte[] suffixModel, int threads, long tokens, long channels) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession first = null;
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+        try {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setIntraOpNumThreads(Math.max(0, threads));
             options.setInterOpNumThreads(1);
-            if (System.getProperty("tmp.ort.profile") != null) {
-                options.enableProfiling(System.getProperty("tmp.ort.profile"));
-            }
+            // several sessions run one after the other in every pass: threads that spin after
+            // their op steal the cores the next session's op needs
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             first = env.createSession(prefixModel, options);
             OrtSession second = env.createSession(suffixModel, options);
-            return new OrtNetwork(env, first, second, tokens, channels);
+            return new OrtNetwork(env, options, first, second, tokens, channels);
         } catch (OrtException e) {
             if (first != null) {
                 closeQuietly(first);
             }
+            options.close();
             throw new IllegalStateException("ONNX Runtime could not load the model graph: " + e.getMessage(), e);
         }
     }
@@ -116,6 +130,16 @@ public final class OrtNetwork implements AutoCloseable {
     }
 
     /**
+     * Returns this thread's buffer for a pass's logits, valid until its next call of this method.
+     *
+     * @param floats the values it must hold
+     * @return a direct buffer in native order of exactly that many values
+     */
+    public FloatBuffer logitsBuffer(long floats) {
+        return buffer(LOGIT_BUFFER, floats);
+    }
+
+    /**
      * Runs the suffix for one task on some of the prefix's rows.
      *
      * @param tokens the prefix's output
@@ -123,10 +147,10 @@ public final class OrtNetwork implements AutoCloseable {
      * @param rowCount the number of rows
      * @param taskInputs the task's weights by input name: direct, native-order buffers and their shapes
      * @param outputs K, logits per token
-     * @return (rows, L, K) logits in this thread's buffer, valid until its next suffix call
+     * @param into a direct buffer of exactly rows · L · K values that receives the logits
      */
-    public FloatBuffer suffix(FloatBuffer tokens, long[] rows, int rowCount, Map<String, TensorView> taskInputs,
-            int outputs) {
+    public void suffix(FloatBuffer tokens, long[] rows, int rowCount, Map<String, TensorView> taskInputs,
+            int outputs, FloatBuffer into) {
         long perImage = this.tokens * channels;
         FloatBuffer in = tokens;
         if (rows != null) {
@@ -136,7 +160,6 @@ public final class OrtNetwork implements AutoCloseable {
             }
             in.rewind();
         }
-        FloatBuffer out = buffer(LOGIT_BUFFER, rowCount * this.tokens * outputs);
         List<OnnxTensor> owned = new ArrayList<>();
         try {
             Map<String, OnnxTensor> feeds = new HashMap<>();
@@ -146,16 +169,87 @@ public final class OrtNetwork implements AutoCloseable {
                 feeds.put(e.getKey(), track(owned, OnnxTensor.createTensor(env, e.getValue().data(),
                         e.getValue().shape())));
             }
-            OnnxTensor result = track(owned, OnnxTensor.createTensor(env, out,
+            OnnxTensor result = track(owned, OnnxTensor.createTensor(env, into,
                     new long[] {rowCount, this.tokens, outputs}));
             try (OrtSession.Result ignored = suffix.run(feeds, Map.of(LOGITS, result))) {
-                return out;
+                // the logits are in the caller's buffer
             }
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed in a task pass: " + e.getMessage(), e);
         } finally {
             owned.forEach(OnnxTensor::close);
         }
+    }
+
+    /**
+     * Runs a task kind's output stage (SPEC §4.8) on some rows of logits.
+     *
+     * @param kind the task kind
+     * @param logits (n, h0, w0, K) logits: a direct buffer whose position and limit frame the rows
+     * @param logitShape {n, h0, w0, K}
+     * @param rows the (h, h0) row interpolation matrix
+     * @param columns the (w0, w) transposed column interpolation matrix
+     * @param wanted the outputs to make, by name, with their shapes, at most two
+     * @return each wanted output in this thread's buffer (an {@code IntBuffer} for {@code labels}, else
+     *     a {@code FloatBuffer}), valid until its next call of this method
+     */
+    public Map<String, Buffer> outputs(TaskKind kind, FloatBuffer logits, long[] logitShape, float[] rows,
+            float[] columns, Map<String, long[]> wanted) {
+        OrtSession session = outputStages.computeIfAbsent(kind, this::openOutputStage);
+        int h = rows.length / (int) logitShape[1];
+        int w = columns.length / (int) logitShape[2];
+        FloatBuffer r = buffer(ROWS_BUFFER, rows.length).put(rows).rewind();
+        FloatBuffer c = buffer(COLUMNS_BUFFER, columns.length).put(columns).rewind();
+        List<OnnxTensor> owned = new ArrayList<>();
+        try {
+            Map<String, OnnxTensor> feeds = new HashMap<>();
+            feeds.put(OutputGraphs.LOGITS, track(owned, OnnxTensor.createTensor(env, logits, logitShape)));
+            feeds.put(OutputGraphs.ROWS, track(owned, OnnxTensor.createTensor(env, r, new long[] {h, logitShape[1]})));
+            feeds.put(OutputGraphs.COLUMNS, track(owned, OnnxTensor.createTensor(env, c,
+                    new long[] {logitShape[2], w})));
+            Map<String, OnnxTensor> pinned = new HashMap<>();
+            Map<String, Buffer> results = new LinkedHashMap<>();
+            int role = FIRST_OUTPUT_BUFFER;
+            for (Map.Entry<String, long[]> e : wanted.entrySet()) {
+                long size = 1;
+                for (long d : e.getValue()) {
+                    size *= d;
+                }
+                FloatBuffer out = buffer(role, size);
+                OnnxTensor tensor;
+                if (e.getKey().equals("labels")) {
+                    IntBuffer ints = intView(role, size);
+                    tensor = OnnxTensor.createTensor(env, ints, e.getValue());
+                    results.put(e.getKey(), ints);
+                } else {
+                    tensor = OnnxTensor.createTensor(env, out, e.getValue());
+                    results.put(e.getKey(), out);
+                }
+                role++;
+                pinned.put(e.getKey(), track(owned, tensor));
+            }
+            try (OrtSession.Result ignored = session.run(feeds, pinned)) {
+                return results;
+            }
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed in the output stage: " + e.getMessage(), e);
+        } finally {
+            owned.forEach(OnnxTensor::close);
+        }
+    }
+
+    private OrtSession openOutputStage(TaskKind kind) {
+        try {
+            return env.createSession(OutputGraphs.of(kind), options);
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime could not load the output stage: " + e.getMessage(), e);
+        }
+    }
+
+    /** A view of a role's buffer (sized by {@link #buffer} before) as ints. */
+    private IntBuffer intView(int role, long ints) {
+        ByteBuffer mine = buffers.get()[role];
+        return mine.duplicate().order(ByteOrder.nativeOrder()).limit((int) ints * Integer.BYTES).asIntBuffer();
     }
 
     /**
@@ -196,6 +290,10 @@ public final class OrtNetwork implements AutoCloseable {
         try {
             prefix.close();
             suffix.close();
+            for (OrtSession stage : outputStages.values()) {
+                stage.close();
+            }
+            options.close();
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime could not close a session: " + e.getMessage(), e);
         }

@@ -77,6 +77,7 @@ class SinewichGrpcTest {
         assertEquals(MODEL, model.getName());
         assertEquals("1", model.getVersion());
         assertEquals("cpu", model.getDevice());
+        assertEquals("onnxruntime", model.getEngine(), "auto picks ONNX Runtime on a CPU");
         assertEquals(32, model.getInputHeight());
         assertEquals(48, model.getInputWidth());
         assertTrue(List.of("cache", "on-the-fly").contains(model.getKernelPolicy()), model.getKernelPolicy());

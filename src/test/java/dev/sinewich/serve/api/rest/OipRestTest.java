@@ -116,7 +116,8 @@ class OipRestTest {
                 .body("name", equalTo(MODEL))
                 .body("inputs[0].name", equalTo("image"))
                 .body("outputs.name", hasItems("labels", "probabilities", "depth", "normals", "saliency", "edges"))
-                .body("parameters.tasks", equalTo(List.of("semseg", "depth", "normals", "saliency", "edges")));
+                .body("parameters.tasks", equalTo(List.of("semseg", "depth", "normals", "saliency", "edges")))
+                .body("parameters.engine", equalTo("onnxruntime"));
     }
 
     @Test

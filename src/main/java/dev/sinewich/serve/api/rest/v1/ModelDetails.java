@@ -15,13 +15,15 @@ import java.util.Map;
  * @param name the model name
  * @param version the bundle's version
  * @param device {@code cpu} or {@code gpu:N}
+ * @param engine what runs the network: {@code onnxruntime} or {@code pytorch}
  * @param input the model input
  * @param backbone the Swin backbone's shape
  * @param kernels the task-kernel policy and its counters
  * @param memory resident bytes by part
  * @param tasks the tasks served now
  */
-public record ModelDetails(String name, String version, String device, ModelSummary.Input input, Backbone backbone,
+public record ModelDetails(String name, String version, String device, String engine, ModelSummary.Input input,
+        Backbone backbone,
         Kernels kernels, Memory memory, List<TaskInfo> tasks) {
 
     /**
@@ -73,7 +75,7 @@ public record ModelDetails(String name, String version, String device, ModelSumm
         SinewichConfig c = model.config();
         KernelStats k = model.kernelStats();
         ResidentMemory m = model.memory();
-        return new ModelDetails(c.name(), c.version(), ModelSummary.device(model), ModelSummary.input(c),
+        return new ModelDetails(c.name(), c.version(), ModelSummary.device(model), model.engine(), ModelSummary.input(c),
                 new Backbone(c.stages(), c.backbone().patchSize(), c.backbone().embedDim(), c.backbone().depths(),
                         c.backbone().windowSize()),
                 new Kernels(k.policy(), k.hits(), k.misses(), k.evictions(), k.residentBytes(), k.budgetBytes()),

@@ -12,10 +12,11 @@ import java.util.List;
  * @param version the bundle's version
  * @param device where it runs: {@code cpu} or {@code gpu:N}
  * @param input the size images are resized to, and the normalisation
+ * @param engine what runs the network: {@code onnxruntime} or {@code pytorch}
  * @param kernelPolicy how task weights are provided: {@code on-the-fly} or {@code cache}
  * @param tasks the names of the tasks served now
  */
-public record ModelSummary(String name, String version, String device, Input input,
+public record ModelSummary(String name, String version, String device, String engine, Input input,
         @JsonProperty("kernel_policy") String kernelPolicy, List<String> tasks) {
 
     /**
@@ -36,7 +37,8 @@ public record ModelSummary(String name, String version, String device, Input inp
      */
     public static ModelSummary of(SinewichModel model) {
         SinewichConfig c = model.config();
-        return new ModelSummary(c.name(), c.version(), device(model), input(c), model.kernelStats().policy(),
+        return new ModelSummary(c.name(), c.version(), device(model), model.engine(), input(c),
+                model.kernelStats().policy(),
                 model.tasks().stream().map(SinewichConfig.Task::name).toList());
     }
 

@@ -26,6 +26,7 @@ class NativeModelsTest {
                 .body("models[0].name", equalTo(MODEL))
                 .body("models[0].version", equalTo("1"))
                 .body("models[0].device", equalTo("cpu"))
+                .body("models[0].engine", equalTo("onnxruntime"))
                 .body("models[0].input.height", equalTo(32))
                 .body("models[0].input.width", equalTo(48))
                 .body("models[0].kernel_policy", oneOf("cache", "on-the-fly"))
