@@ -118,6 +118,19 @@ final class BlockLinear {
         return ops.linear(x, hint, weight.toFloatArray(), (int) shape[0], (int) shape[1], b);
     }
 
+    /**
+     * Frees what another engine holds a copy of: everything but what task weights are derived
+     * from (the base weight and fused kernel of an adapted linear).
+     */
+    void releaseCopies() {
+        if (bias != null) {
+            bias.close();
+        }
+        if (fused == null) {
+            weight.close();
+        }
+    }
+
     /** Returns the (out, in) shape of the weight. */
     long[] shape() {
         return weight.getShape().getShape();

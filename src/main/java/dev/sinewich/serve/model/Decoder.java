@@ -39,6 +39,12 @@ final class Decoder {
         return new Decoder(List.copyOf(down), reader.residentMatrix("decoder.fuse.weight"));
     }
 
+    /** Frees the weights (another engine holds a copy). */
+    void releaseCopies() {
+        down.forEach(NDArray::close);
+        fuse.close();
+    }
+
     /** Returns the bytes the decoder keeps. */
     long bytes() {
         return Memory.bytes(down.toArray(new NDArray[0])) + Memory.bytes(fuse);

@@ -50,14 +50,6 @@ interface ForwardEngine extends AutoCloseable {
         List<OutputTensor> outputs(int segment, int firstRow, int count, int height, int width, Set<String> names);
     }
 
-    /**
-     * Returns the bytes the engine keeps for the network beyond the resident weights that the
-     * model reports (0 when it runs on them directly).
-     *
-     * @return the bytes
-     */
-    long extraBytes();
-
     /** Frees what the engine holds. */
     @Override
     void close();

@@ -41,17 +41,14 @@ final class OnnxRuntimeForward implements ForwardEngine {
     private final int width;
     private final int height0;
     private final int width0;
-    private final long graphBytes;
 
-    private OnnxRuntimeForward(OrtNetwork network, List<BlockLinear> adapted, SinewichConfig config,
-            long graphBytes) {
+    private OnnxRuntimeForward(OrtNetwork network, List<BlockLinear> adapted, SinewichConfig config) {
         this.network = network;
         this.adapted = adapted;
         this.height = config.input().height();
         this.width = config.input().width();
         this.height0 = height / config.backbone().patchSize();
         this.width0 = width / config.backbone().patchSize();
-        this.graphBytes = graphBytes;
     }
 
     /**
@@ -102,7 +99,10 @@ final class OnnxRuntimeForward implements ForwardEngine {
             }
         }
         OrtNetwork network = OrtNetwork.open(pm, rm, threads, (long) h0 * w0, c0);
-        return new OnnxRuntimeForward(network, adapted, config, prefix.constantBytes() + rest.constantBytes());
+        // the sessions hold the network now; keep only what task weights are derived from
+        backbone.releaseCopies();
+        decoder.releaseCopies();
+        return new OnnxRuntimeForward(network, adapted, config);
     }
 
     private static String weightInput(int i) {
@@ -208,11 +208,6 @@ final class OnnxRuntimeForward implements ForwardEngine {
     private static TensorView view(NDArray array) {
         FloatBuffer data = array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
         return new TensorView(data, array.getShape().getShape());
-    }
-
-    @Override
-    public long extraBytes() {
-        return graphBytes;
     }
 
     @Override

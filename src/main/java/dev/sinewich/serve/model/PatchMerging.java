@@ -40,6 +40,13 @@ final class PatchMerging {
                 reader.resident(p + "reduction.weight"));
     }
 
+    /** Frees the weights (another engine holds a copy). */
+    void releaseCopies() {
+        normWeight.close();
+        normBias.close();
+        reduction.close();
+    }
+
     /** Returns the bytes the merging keeps. */
     long bytes() {
         return Memory.bytes(normWeight, normBias, reduction);

@@ -36,6 +36,8 @@ public final class SinewichModel implements AutoCloseable {
     private final SwinBackbone backbone;
     private final Decoder decoder;
     private final ForwardEngine engine;
+    private final long backboneBytes;
+    private final long decoderBytes;
     private final KernelPolicy kernels;
     private final TaskRegistry tasks;
     private final AtomicInteger users = new AtomicInteger();
@@ -43,8 +45,10 @@ public final class SinewichModel implements AutoCloseable {
     private volatile boolean closing;
 
     private SinewichModel(SinewichConfig config, NDManager resident, SwinBackbone backbone, Decoder decoder,
-            ForwardEngine engine, TaskRegistry tasks, KernelPolicy kernels) {
+            ForwardEngine engine, TaskRegistry tasks, KernelPolicy kernels, long[] staticBytes) {
         this.config = config;
+        this.backboneBytes = staticBytes[0];
+        this.decoderBytes = staticBytes[1];
         this.resident = resident;
         this.resampler = new InputResampler(config.input().height(), config.input().width(),
                 config.input().mean(), config.input().std());
@@ -107,13 +111,15 @@ public final class SinewichModel implements AutoCloseable {
             // from here on nothing may be attached to the resident manager: an operation that would
             // leave a result there (a per-request leak) fails loudly instead
             resident.cap();
+            // measured before an engine that copies the network frees the originals
+            long[] staticBytes = {backbone.baseBytes(), decoder.bytes()};
             ForwardEngine engine = openEngine(engineSettings, device, config, backbone, decoder);
             TaskRegistry tasks = null;
             try {
                 tasks = TaskRegistry.load(bundle, kernels, device);
                 KernelPolicy policy = KernelPolicies.create(kernelSettings, device, backbone.adaptedLinears(),
                         tasks.snapshot());
-                return new SinewichModel(config, resident, backbone, decoder, engine, tasks, policy);
+                return new SinewichModel(config, resident, backbone, decoder, engine, tasks, policy, staticBytes);
             } catch (RuntimeException e) {
                 if (tasks != null) {
                     tasks.close();
@@ -212,7 +218,7 @@ public final class SinewichModel implements AutoCloseable {
         long fused = adapted.stream().mapToLong(BlockLinear::fusedBytes).sum();
         Map<String, Long> heads = new LinkedHashMap<>();
         tasks.snapshot().forEach((name, task) -> heads.put(name, task.bytes()));
-        return new ResidentMemory(backbone.baseBytes(), fused, decoder.bytes(), Collections.unmodifiableMap(heads),
+        return new ResidentMemory(backboneBytes, fused, decoderBytes, Collections.unmodifiableMap(heads),
                 CachedKernels.bytesPerTask(adapted), kernels.stats().residentBytes());
     }
 

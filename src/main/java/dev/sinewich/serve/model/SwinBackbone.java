@@ -91,6 +91,18 @@ final class SwinBackbone {
         return bytes;
     }
 
+    /**
+     * Frees what another engine holds a copy of, keeping what task weights are derived from. The
+     * backbone cannot run afterwards.
+     */
+    void releaseCopies() {
+        for (NDArray a : new NDArray[] {patchWeight, patchBias, patchNormWeight, patchNormBias}) {
+            a.close();
+        }
+        stages.forEach(stage -> stage.forEach(SwinBlock::releaseCopies));
+        merges.forEach(PatchMerging::releaseCopies);
+    }
+
     /** Returns every linear with a task-specific branch, in network order. */
     List<BlockLinear> adaptedLinears() {
         List<BlockLinear> adapted = new ArrayList<>();

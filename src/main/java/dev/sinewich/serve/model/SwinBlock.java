@@ -137,6 +137,15 @@ final class SwinBlock {
         return bytes;
     }
 
+    /** Frees what another engine holds a copy of (see {@link BlockLinear#releaseCopies()}). */
+    void releaseCopies() {
+        for (NDArray a : new NDArray[] {norm1Weight, norm1Bias, norm2Weight, norm2Bias, attentionBias, gather,
+            scatter}) {
+            a.close();
+        }
+        linears().forEach(BlockLinear::releaseCopies);
+    }
+
     /** Returns the block's four linears. */
     List<BlockLinear> linears() {
         return List.of(qkv, proj, fc1, fc2);

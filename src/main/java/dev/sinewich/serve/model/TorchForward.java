@@ -56,11 +56,6 @@ final class TorchForward implements ForwardEngine {
     }
 
     @Override
-    public long extraBytes() {
-        return 0;
-    }
-
-    @Override
     public void close() {
         // the resident weights belong to the model's manager
     }
