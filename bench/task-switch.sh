@@ -4,6 +4,7 @@
 # memory by policy and task count (one fresh JVM per configuration).
 #
 #   bench/task-switch.sh [SIZE] [ITERS]      (defaults: 224 15; Swin-T-sized bundle, 4 tasks, 2 threads)
+#   ENGINE=onnxruntime|pytorch (default onnxruntime) picks the engine every model of the run uses.
 #
 # Needs /usr/bin/python3 with Debian's python3-torch to generate the bundle once (into target/bench).
 set -euo pipefail
@@ -25,8 +26,10 @@ mvn -B -q -o dependency:build-classpath -Dmdep.includeScope=runtime -Dmdep.outpu
 CP="target/test-classes:target/classes:$(cat "$OUT/classpath.txt")"
 MAIN=dev.sinewich.serve.bench.TaskSwitchBenchmark
 echo "== ratios (one JVM, interleaved) =="
-java -cp "$CP" "$MAIN" --bundle "$BUNDLE" --iters "$ITERS" --threads 2 2>/dev/null
+ENGINE="${ENGINE:-onnxruntime}"
+echo "engine: $ENGINE"
+java -cp "$CP" "$MAIN" --bundle "$BUNDLE" --iters "$ITERS" --threads 2 --engine "$ENGINE" 2>/dev/null
 echo "== resident memory (fresh JVM each) =="
 for config in "on-the-fly 1 1" "on-the-fly 4 1" "cache 1 1" "cache 4 1" "on-the-fly 1 4"; do
-  java -cp "$CP" "$MAIN" --bundle "$BUNDLE" --threads 2 --memory $config 2>/dev/null
+  java -cp "$CP" "$MAIN" --bundle "$BUNDLE" --threads 2 --engine "$ENGINE" --memory $config 2>/dev/null
 done

@@ -7,6 +7,7 @@ import dev.sinewich.serve.bundle.Bundle;
 import dev.sinewich.serve.bundle.BundleFiles;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.model.ForwardItem;
+import dev.sinewich.serve.model.EngineSettings;
 import dev.sinewich.serve.model.ImageBatch;
 import dev.sinewich.serve.model.KernelSettings;
 import dev.sinewich.serve.model.SinewichModel;
@@ -38,10 +39,14 @@ import java.util.Set;
  *
  * <pre>
  * java -cp ... dev.sinewich.serve.bench.TaskSwitchBenchmark --bundle DIR [--iters 15] [--threads 2]
+ *     [--engine onnxruntime|pytorch]
  * java -cp ... dev.sinewich.serve.bench.TaskSwitchBenchmark --bundle DIR --memory cache 4 1
  * </pre>
  */
 public final class TaskSwitchBenchmark {
+
+    /** The engine every model of the run uses (from {@code --engine}). */
+    private static EngineSettings engine = EngineSettings.AUTO;
 
     private TaskSwitchBenchmark() {}
 
@@ -65,6 +70,8 @@ public final class TaskSwitchBenchmark {
         System.setProperty("OPT_OUT_TRACKING", "true");
         System.setProperty("ai.djl.pytorch.num_threads", opt.getOrDefault("threads", "2"));
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        engine = new EngineSettings(opt.getOrDefault("engine", "onnxruntime"),
+                Integer.parseInt(opt.getOrDefault("threads", "2")));
         Path bundle = Paths.get(opt.get("bundle"));
         if (opt.containsKey("memory")) {
             String[] m = opt.get("memory").split(" ");
@@ -82,7 +89,7 @@ public final class TaskSwitchBenchmark {
     private static SinewichModel load(Path dir, String policyName) {
         try (Bundle bundle = Bundle.open(dir)) {
             List<String> tasks = bundle.config().tasks().stream().map(SinewichConfig.Task::name).toList();
-            return SinewichModel.load(bundle, Device.cpu(), policy(policyName, tasks));
+            return SinewichModel.load(bundle, Device.cpu(), policy(policyName, tasks), engine);
         }
     }
 

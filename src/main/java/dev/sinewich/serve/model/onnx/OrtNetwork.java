@@ -36,6 +36,7 @@ public final class OrtNetwork implements AutoCloseable {
     /** The suffix's output: (N, L, K) logits. */
     public static final String LOGITS = "logits";
 
+    private static final int RETAINED_BYTES = 32 << 20;
     private static final int IMAGE_BUFFER = 0;
     private static final int TOKEN_BUFFER = 1;
     private static final int ROW_BUFFER = 2;
@@ -271,7 +272,9 @@ public final class OrtNetwork implements AutoCloseable {
         }
         ByteBuffer[] mine = buffers.get();
         int bytes = (int) floats * Float.BYTES;
-        if (mine[role] == null || mine[role].capacity() < bytes) {
+        // a buffer grown for one large pass is dropped at the next smaller one, not kept for ever
+        boolean oversized = mine[role] != null && mine[role].capacity() > RETAINED_BYTES && bytes <= RETAINED_BYTES;
+        if (mine[role] == null || mine[role].capacity() < bytes || oversized) {
             mine[role] = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
         }
         return mine[role].duplicate().order(ByteOrder.nativeOrder()).limit(bytes).asFloatBuffer();
