@@ -23,7 +23,8 @@ import org.jboss.logging.Logger;
 /**
  * The one scheduler in front of the model: a bounded queue (a request that finds it full is refused
  * at once), dynamic batching (a pass takes waiting requests of any task until it has
- * {@code maxBatchRows} rows or its first request has waited {@code maxDelay}), a deadline per
+ * {@code maxBatchRows} rows or its first request has waited {@code maxDelay}; it waits only while
+ * requests arrive closer together than {@code maxDelay}, see {@link ArrivalGaps}), a deadline per
  * request (it then fails with {@link DeadlineExceededException}; a request whose caller went away
  * or whose deadline passed is skipped, not computed), and an orderly shutdown that finishes
  * everything accepted. Knows nothing of HTTP or gRPC. Thread-safe.
@@ -38,6 +39,7 @@ public final class BatchScheduler {
     private final ScheduledExecutorService timers;
     private final List<Thread> workers = new ArrayList<>();
     private final SchedulerStats stats = new SchedulerStats();
+    private final ArrivalGaps gaps = new ArrivalGaps();
     private volatile PassListener listener = PassListener.NONE;
     private volatile boolean accepting = true;
     private volatile boolean running;
@@ -118,6 +120,7 @@ public final class BatchScheduler {
             throw new ModelUnavailableException("the server is shutting down");
         }
         Job job = new Job(request.model(), request.item());
+        gaps.arrived(job.acceptedNanos);
         unfinished.incrementAndGet();
         if (!queue.offer(job)) {
             finished();
@@ -233,7 +236,10 @@ public final class BatchScheduler {
                 List<Job> batch = new ArrayList<>();
                 batch.add(first);
                 int rows = first.rows();
-                long until = first.acceptedNanos + settings.maxDelay().toNanos();
+                // wait for company only when requests come closer together than the delay; otherwise
+                // take what is already queued and go
+                long delay = settings.maxDelay().toNanos();
+                long until = gaps.closerThan(delay) ? first.acceptedNanos + delay : 0;
                 while (rows < settings.maxBatchRows()) {
                     long wait = until - System.nanoTime();
                     Job next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
