@@ -119,6 +119,33 @@ final class BlockLinear {
     }
 
     /**
+     * Writes a constant (not adapted) linear into an ONNX graph with its first rows scaled, so that
+     * a following multiplication of those outputs by the same factor is folded into the weights.
+     *
+     * @param ops the graph
+     * @param x (…, in)
+     * @param hint a readable name part
+     * @param rows how many leading output rows to scale
+     * @param factor the factor
+     * @return (…, out)
+     */
+    String emitScaled(GraphOps ops, String x, String hint, int rows, float factor) {
+        long[] shape = weight.getShape().getShape();
+        float[] w = weight.toFloatArray();
+        int in = (int) shape[1];
+        for (int i = 0; i < rows * in; i++) {
+            w[i] *= factor;
+        }
+        float[] b = bias == null ? null : bias.toFloatArray();
+        if (b != null) {
+            for (int i = 0; i < rows; i++) {
+                b[i] *= factor;
+            }
+        }
+        return ops.linear(x, hint, w, (int) shape[0], in, b);
+    }
+
+    /**
      * Frees what another engine holds a copy of: everything but what task weights are derived
      * from (the base weight and fused kernel of an adapted linear).
      */

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.core.Linear;
 import dev.sinewich.serve.model.onnx.GraphOps;
-import dev.sinewich.serve.model.onnx.OnnxGraph;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -51,7 +50,10 @@ final class Decoder {
     }
 
     /**
-     * Writes the decoder into an ONNX graph.
+     * Writes the decoder into an ONNX graph. The shared 1×1 convolutions are linear and the resize
+     * works per channel, so fuse(concat(resize(down_s F_s))) = Σ_s resize((fuse_s · down_s) F_s):
+     * each stage is projected straight to the hidden width by one folded matrix at its own
+     * resolution, which saves the wide fuse product at stage 0's resolution.
      *
      * @param ops the graph
      * @param features F_s as (N, h_s·w_s, C_s) tokens
@@ -60,23 +62,34 @@ final class Decoder {
      * @return (N, h0·w0, hidden) = conv1×1(X, decoder.fuse)
      */
     String emit(GraphOps ops, List<String> features, int height0, int width0) {
-        String[] parts = new String[features.size()];
-        int sum = 0;
+        float[] fuseWeights = fuse.toFloatArray();
+        int hidden = (int) fuse.getShape().get(0);
+        int concat = (int) fuse.getShape().get(1);
+        String sum = null;
+        int column = 0;
         for (int s = 0; s < features.size(); s++) {
-            long[] shape = down.get(s).getShape().getShape();
-            String g = ops.linear(features.get(s), "decoder.down." + s, down.get(s).toFloatArray(), (int) shape[0],
-                    (int) shape[1], null);
+            float[] downWeights = down.get(s).toFloatArray();
+            int channels = (int) down.get(s).getShape().get(0);
+            int in = (int) down.get(s).getShape().get(1);
+            float[] folded = new float[hidden * in];
+            for (int o = 0; o < hidden; o++) {
+                for (int c = 0; c < channels; c++) {
+                    float f = fuseWeights[o * concat + column + c];
+                    for (int i = 0; i < in; i++) {
+                        folded[o * in + i] += f * downWeights[c * in + i];
+                    }
+                }
+            }
+            column += channels;
+            String g = ops.linear(features.get(s), "decoder." + s, folded, hidden, in, null);
             if (s > 0) {
                 int factor = 1 << s;
-                g = ops.reshape(ops.resizeNhwc(ops.reshape(g, -1, height0 / factor, width0 / factor, shape[0]),
-                        factor, factor), -1, (long) height0 * width0, shape[0]);
+                g = ops.reshape(ops.resizeNhwc(ops.reshape(g, -1, height0 / factor, width0 / factor, hidden),
+                        factor, factor), -1, (long) height0 * width0, hidden);
             }
-            parts[s] = g;
-            sum += (int) shape[0];
+            sum = sum == null ? g : ops.binary("Add", sum, g);
         }
-        String x = ops.graph().op("Concat", parts, OnnxGraph.attr("axis", -1L));
-        long[] fuseShape = fuse.getShape().getShape();
-        return ops.linear(x, "decoder.fuse", fuse.toFloatArray(), (int) fuseShape[0], sum, null);
+        return sum;
     }
 
     /**

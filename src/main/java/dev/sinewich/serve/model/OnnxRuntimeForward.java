@@ -33,6 +33,7 @@ final class OnnxRuntimeForward implements ForwardEngine {
     /** The engine's name in settings and metadata. */
     static final String NAME = "onnxruntime";
 
+
     private static final String[] HEAD_INPUTS = {"head.scale", "head.shift", "head.weight", "head.bias"};
 
     private final OrtNetwork network;
@@ -88,17 +89,7 @@ final class OnnxRuntimeForward implements ForwardEngine {
         rest.identity(r.linearOutIn(z, outWeight, outBias), OrtNetwork.LOGITS);
         rest.output(OrtNetwork.LOGITS);
 
-        byte[] pm = prefix.toModel();
-        byte[] rm = rest.toModel();
-        if (System.getProperty("tmp.dump") != null) {
-            try {
-                java.nio.file.Files.write(java.nio.file.Path.of(System.getProperty("tmp.dump") + "-prefix.onnx"), pm);
-                java.nio.file.Files.write(java.nio.file.Path.of(System.getProperty("tmp.dump") + "-rest.onnx"), rm);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-        OrtNetwork network = OrtNetwork.open(pm, rm, threads, (long) h0 * w0, c0);
+        OrtNetwork network = OrtNetwork.open(prefix.toModel(), rest.toModel(), threads, (long) h0 * w0, c0);
         // the sessions hold the network now; keep only what task weights are derived from
         backbone.releaseCopies();
         decoder.releaseCopies();
@@ -161,32 +152,23 @@ final class OnnxRuntimeForward implements ForwardEngine {
     private List<OutputTensor> outputs(TaskKind kind, FloatBuffer logits, long[] logitShape, int h, int w,
             Set<String> names) {
         long n = logitShape[0];
-        Map<String, long[]> wanted = new LinkedHashMap<>();
-        for (String name : kind.outputNames()) {
-            if (names.contains(name)) {
-                boolean planes = name.equals("probabilities") || name.equals("normals");
-                wanted.put(name, planes ? new long[] {n, logitShape[3], h, w} : new long[] {n, 1, h, w});
-            }
-        }
-        wanted.replaceAll((name, shape) -> name.equals("labels") ? new long[] {n, h, w} : shape);
-        Map<String, Buffer> made = network.outputs(kind, logits, logitShape,
-                TorchOps.bilinearMatrix(height0, h), GraphOps.transpose(TorchOps.bilinearMatrix(width0, w), w, width0),
-                wanted);
+        List<String> wanted = kind.outputNames().stream().filter(names::contains).toList();
+        Map<String, Buffer> made = network.outputs(logits, logitShape, h, w, TorchOps.bilinearMatrix(height0, h),
+                TorchOps.bilinearMatrix(width0, w), wanted);
         List<OutputTensor> result = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : wanted.entrySet()) {
-            long[] shape = e.getValue();
-            Buffer buffer = made.get(e.getKey());
+        for (String name : wanted) {
+            Buffer buffer = made.get(name);
             if (buffer instanceof IntBuffer ints) {
                 int[] values = new int[ints.remaining()];
                 ints.get(values);
-                result.add(new OutputTensor(e.getKey(), shape, null, values));
+                result.add(new OutputTensor(name, new long[] {n, h, w}, null, values));
             } else {
                 FloatBuffer floats = (FloatBuffer) buffer;
                 float[] values = new float[floats.remaining()];
                 floats.get(values);
-                long[] reported = shape[1] == 1 && !e.getKey().equals("probabilities")
-                        ? new long[] {shape[0], shape[2], shape[3]} : shape;
-                result.add(new OutputTensor(e.getKey(), reported, values, null));
+                boolean planes = name.equals("probabilities") || name.equals("normals");
+                long[] shape = planes ? new long[] {n, logitShape[3], h, w} : new long[] {n, h, w};
+                result.add(new OutputTensor(name, shape, values, null));
             }
         }
         return result;

@@ -192,9 +192,12 @@ final class SwinBlock {
             y = g.op("Pad", new String[] {y, g.constant("pads", new long[] {0, 0, 0, 0, 1, 0}, 6)});
         }
         String windowed = ops.reshape(ops.gather(y, plan.gatherIndex(), 1), -1, tokens, channels);
-        String qkvOut = ops.transpose(ops.reshape(qkv.emit(ops, windowed, hint + ".qkv", taskWeights),
-                -1, tokens, 3, heads, headDim), 2, 0, 3, 1, 4);
-        String q = ops.binary("Mul", ops.pick(qkvOut, 0), g.scalar((float) Math.pow(headDim, -0.5)));
+        float scale = (float) Math.pow(headDim, -0.5);
+        // a constant qkv takes the query scale into its weights; a task-specific one cannot
+        String projected = qkv.adapted() ? qkv.emit(ops, windowed, hint + ".qkv", taskWeights)
+                : qkv.emitScaled(ops, windowed, hint + ".qkv", channels, scale);
+        String qkvOut = ops.transpose(ops.reshape(projected, -1, tokens, 3, heads, headDim), 2, 0, 3, 1, 4);
+        String q = qkv.adapted() ? ops.binary("Mul", ops.pick(qkvOut, 0), g.scalar(scale)) : ops.pick(qkvOut, 0);
         String k = ops.transpose(ops.pick(qkvOut, 1), 0, 1, 3, 2);
         String v = ops.pick(qkvOut, 2);
         String scores = ops.binary("MatMul", q, k);

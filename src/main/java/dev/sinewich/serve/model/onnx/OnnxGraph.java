@@ -108,6 +108,18 @@ public final class OnnxGraph {
     }
 
     /**
+     * Declares an int64 graph input of fixed dimensions.
+     *
+     * @param name the input name
+     * @param dims the dimensions
+     * @return the name
+     */
+    public String inputInt64(String name, long... dims) {
+        inputs.add(valueInfo(name, dims, INT64));
+        return name;
+    }
+
+    /**
      * Declares a float graph output of unspecified shape.
      *
      * @param value the value to expose

@@ -3,19 +3,21 @@ package dev.sinewich.serve.model.onnx;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
-import dev.sinewich.serve.bundle.TaskKind;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
 
 /**
  * A network split in two ONNX Runtime sessions: a task-independent prefix (images → tokens) and
@@ -36,7 +38,10 @@ public final class OrtNetwork implements AutoCloseable {
     /** The suffix's output: (N, L, K) logits. */
     public static final String LOGITS = "logits";
 
+    private static final Logger LOG = Logger.getLogger(OrtNetwork.class);
     private static final int RETAINED_BYTES = 32 << 20;
+    private static OrtEnvironment shared;
+    private static int sharedThreads;
     private static final int IMAGE_BUFFER = 0;
     private static final int TOKEN_BUFFER = 1;
     private static final int ROW_BUFFER = 2;
@@ -47,7 +52,7 @@ public final class OrtNetwork implements AutoCloseable {
 
     private final OrtEnvironment env;
     private final OrtSession.SessionOptions options;
-    private final Map<TaskKind, OrtSession> outputStages = new ConcurrentHashMap<>();
+    private final Map<String, OrtSession> outputStages = new ConcurrentHashMap<>();
     private final OrtSession prefix;
     private final OrtSession suffix;
     private final long tokens;
@@ -76,17 +81,15 @@ public final class OrtNetwork implements AutoCloseable {
      * @throws IllegalStateException when ONNX Runtime refuses a model
      */
     public static OrtNetwork open(byte[] prefixModel, byte[] suffixModel, int threads, long tokens, long channels) {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtEnvironment env = environment(threads);
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession first = null;
         try {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            options.setIntraOpNumThreads(Math.max(0, threads));
-            options.setInterOpNumThreads(1);
-            // several sessions run one after the other in every pass: threads that spin after
-            // their op steal the cores the next session's op needs
-            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            // every session of every model runs on the environment's one pool: the sessions of a
+            // pass follow one another, and pools of their own would spin against each other
+            options.disablePerSessionThreads();
             first = env.createSession(prefixModel, options);
             OrtSession second = env.createSession(suffixModel, options);
             return new OrtNetwork(env, options, first, second, tokens, channels);
@@ -100,12 +103,39 @@ public final class OrtNetwork implements AutoCloseable {
     }
 
     /**
+     * Returns the process's ONNX Runtime environment, created on first use with one intra-op
+     * thread pool that every session shares. The pool is sized once per process, by the first
+     * model's setting.
+     *
+     * @param threads intra-op threads; 0 lets ONNX Runtime choose (one per physical core)
+     * @return the environment
+     */
+    private static synchronized OrtEnvironment environment(int threads) {
+        if (shared == null) {
+            try (OrtEnvironment.ThreadingOptions pool = new OrtEnvironment.ThreadingOptions()) {
+                if (threads > 0) {
+                    pool.setGlobalIntraOpNumThreads(threads);
+                }
+                pool.setGlobalInterOpNumThreads(1);
+                shared = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "sinewich", pool);
+                sharedThreads = threads;
+            } catch (OrtException e) {
+                throw new IllegalStateException("ONNX Runtime could not start: " + e.getMessage(), e);
+            }
+        } else if (threads != sharedThreads) {
+            LOG.warnf("ONNX Runtime's thread pool was sized for %d threads by the first model; %d asked for now",
+                    sharedThreads, threads);
+        }
+        return shared;
+    }
+
+    /**
      * Returns the ONNX Runtime version in use.
      *
      * @return the version
      */
     public static String version() {
-        return OrtEnvironment.getEnvironment().getVersion();
+        return environment(sharedThreads).getVersion();
     }
 
     /**
@@ -183,55 +213,63 @@ public final class OrtNetwork implements AutoCloseable {
     }
 
     /**
-     * Runs a task kind's output stage (SPEC §4.8) on some rows of logits.
+     * Runs the output stage (SPEC §4.8) on some rows of logits, one small graph per output.
      *
-     * @param kind the task kind
      * @param logits (n, h0, w0, K) logits: a direct buffer whose position and limit frame the rows
      * @param logitShape {n, h0, w0, K}
+     * @param height h, the received image height
+     * @param width w, the received image width
      * @param rows the (h, h0) row interpolation matrix
-     * @param columns the (w0, w) transposed column interpolation matrix
-     * @param wanted the outputs to make, by name, with their shapes, at most two
-     * @return each wanted output in this thread's buffer (an {@code IntBuffer} for {@code labels}, else
-     *     a {@code FloatBuffer}), valid until its next call of this method
+     * @param columns the (w, w0) column interpolation matrix
+     * @param wanted the outputs to make, at most two: labels, probabilities, depth, normals,
+     *     saliency or edges
+     * @return each wanted output in this thread's buffer (an {@code IntBuffer} of (n, h, w) for
+     *     {@code labels}, a {@code FloatBuffer} of (n, K, h, w) for probabilities and normals and of
+     *     (n, h, w) otherwise), valid until its next call of this method
      */
-    public Map<String, Buffer> outputs(TaskKind kind, FloatBuffer logits, long[] logitShape, float[] rows,
-            float[] columns, Map<String, long[]> wanted) {
-        OrtSession session = outputStages.computeIfAbsent(kind, this::openOutputStage);
-        int h = rows.length / (int) logitShape[1];
-        int w = columns.length / (int) logitShape[2];
+    public Map<String, Buffer> outputs(FloatBuffer logits, long[] logitShape, int height, int width, float[] rows,
+            float[] columns, List<String> wanted) {
+        long n = logitShape[0];
+        long k = logitShape[3];
         FloatBuffer r = buffer(ROWS_BUFFER, rows.length).put(rows).rewind();
         FloatBuffer c = buffer(COLUMNS_BUFFER, columns.length).put(columns).rewind();
         List<OnnxTensor> owned = new ArrayList<>();
         try {
             Map<String, OnnxTensor> feeds = new HashMap<>();
             feeds.put(OutputGraphs.LOGITS, track(owned, OnnxTensor.createTensor(env, logits, logitShape)));
-            feeds.put(OutputGraphs.ROWS, track(owned, OnnxTensor.createTensor(env, r, new long[] {h, logitShape[1]})));
+            feeds.put(OutputGraphs.ROWS, track(owned, OnnxTensor.createTensor(env, r,
+                    new long[] {height, logitShape[1]})));
             feeds.put(OutputGraphs.COLUMNS, track(owned, OnnxTensor.createTensor(env, c,
-                    new long[] {logitShape[2], w})));
-            Map<String, OnnxTensor> pinned = new HashMap<>();
+                    new long[] {width, logitShape[2]})));
+            feeds.put(OutputGraphs.SHAPE, track(owned, OnnxTensor.createTensor(env,
+                    LongBuffer.wrap(new long[] {n, height, width, k}), new long[] {4})));
+            feeds.put(OutputGraphs.SPLIT, track(owned, OnnxTensor.createTensor(env,
+                    LongBuffer.wrap(new long[] {-1, logitShape[2], k}), new long[] {3})));
             Map<String, Buffer> results = new LinkedHashMap<>();
             int role = FIRST_OUTPUT_BUFFER;
-            for (Map.Entry<String, long[]> e : wanted.entrySet()) {
-                long size = 1;
-                for (long d : e.getValue()) {
-                    size *= d;
-                }
+            for (String name : wanted) {
+                OrtSession session = outputStages.computeIfAbsent(name, this::openOutputStage);
+                boolean planes = name.equals("probabilities") || name.equals("normals");
+                long[] shape = name.equals("labels") ? new long[] {n * height, width}
+                        : planes ? new long[] {n, k, height, width} : new long[] {n * height, width, 1};
+                long size = n * height * width * (planes ? k : 1);
                 FloatBuffer out = buffer(role, size);
                 OnnxTensor tensor;
-                if (e.getKey().equals("labels")) {
+                if (name.equals("labels")) {
                     IntBuffer ints = intView(role, size);
-                    tensor = OnnxTensor.createTensor(env, ints, e.getValue());
-                    results.put(e.getKey(), ints);
+                    tensor = OnnxTensor.createTensor(env, ints, shape);
+                    results.put(name, ints);
                 } else {
-                    tensor = OnnxTensor.createTensor(env, out, e.getValue());
-                    results.put(e.getKey(), out);
+                    tensor = OnnxTensor.createTensor(env, out, shape);
+                    results.put(name, out);
                 }
                 role++;
-                pinned.put(e.getKey(), track(owned, tensor));
+                track(owned, tensor);
+                try (OrtSession.Result ignored = session.run(feeds, Map.of(OutputGraphs.OUTPUT, tensor))) {
+                    // written into the pinned buffer
+                }
             }
-            try (OrtSession.Result ignored = session.run(feeds, pinned)) {
-                return results;
-            }
+            return results;
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed in the output stage: " + e.getMessage(), e);
         } finally {
@@ -239,9 +277,9 @@ public final class OrtNetwork implements AutoCloseable {
         }
     }
 
-    private OrtSession openOutputStage(TaskKind kind) {
+    private OrtSession openOutputStage(String output) {
         try {
-            return env.createSession(OutputGraphs.of(kind), options);
+            return env.createSession(OutputGraphs.of(output), options);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime could not load the output stage: " + e.getMessage(), e);
         }

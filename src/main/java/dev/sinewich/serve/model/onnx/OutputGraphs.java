@@ -3,14 +3,12 @@ package dev.sinewich.serve.model.onnx;
 import static dev.sinewich.serve.model.onnx.OnnxGraph.attr;
 import static dev.sinewich.serve.model.onnx.OnnxGraph.ints;
 
-import dev.sinewich.serve.bundle.TaskKind;
-
 /**
- * The output stage of SPEC §4.8 as one small ONNX graph per task kind: logits (N, h0, w0, K)
- * resized bilinearly straight to the received size by two products with interpolation matrices
- * bound per call (exact for enlarging and shrinking alike, with no antialiasing), then the kind's
- * rule. Every output of the kind is in the graph; a run computes only those it asks for.
- * Stateless and thread-safe.
+ * The output stage of SPEC §4.8 as one small ONNX graph per output: logits (N, h0, w0, K) resized
+ * bilinearly straight to the received size by two products with interpolation matrices bound per
+ * call (exact for enlarging and shrinking alike, with no antialiasing), channels last all the way
+ * so that per-pixel rules run over the innermost axis, then the output's rule. Stateless and
+ * thread-safe.
  */
 final class OutputGraphs {
 
@@ -18,8 +16,14 @@ final class OutputGraphs {
     static final String LOGITS = "logits";
     /** Input: (h, h0) row interpolation matrix. */
     static final String ROWS = "rows";
-    /** Input: (w0, w) transposed column interpolation matrix. */
+    /** Input: (w, w0) column interpolation matrix. */
     static final String COLUMNS = "columns";
+    /** Input: the int64 shape {N, h, w, K} of the resized logits. */
+    static final String SHAPE = "shape";
+    /** Input: the int64 shape {-1, w0, K} that splits the row-resized logits into image rows. */
+    static final String SPLIT = "split";
+    /** The one output of every output graph. */
+    static final String OUTPUT = "output";
 
     private static final long INT32 = 6;
     private static final float NORMAL_EPS = 1e-12f;
@@ -27,39 +31,46 @@ final class OutputGraphs {
     private OutputGraphs() {}
 
     /**
-     * Writes a kind's output graph.
+     * Writes one output's graph. Its output is laid out (N·h, w) for {@code labels}, (N·h, w, 1)
+     * for one-channel outputs, and (N, K, h, w) for {@code probabilities} and {@code normals}.
      *
-     * @param kind the task kind
-     * @return a serialised {@code ModelProto}; outputs named as {@link TaskKind#outputNames()}
+     * @param output the output name: labels, probabilities, depth, normals, saliency or edges
+     * @return a serialised {@code ModelProto}
+     * @throws IllegalArgumentException for another name
      */
-    static byte[] of(TaskKind kind) {
-        OnnxGraph g = new OnnxGraph("sinewich-outputs-" + kind.name().toLowerCase(java.util.Locale.ROOT));
+    static byte[] of(String output) {
+        OnnxGraph g = new OnnxGraph("sinewich-output-" + output);
         GraphOps ops = new GraphOps(g);
         String logits = g.input(LOGITS, -1, -1, -1, -1);
         String rows = g.input(ROWS, -1, -1);
         String columns = g.input(COLUMNS, -1, -1);
-        String nchw = ops.transpose(logits, 0, 3, 1, 2);
-        String o = ops.binary("MatMul", ops.binary("MatMul", rows, nchw), columns);
-        switch (kind) {
-            case SEGMENTATION -> {
-                String argmax = g.op("ArgMax", new String[] {o}, attr("axis", 1L), attr("keepdims", 0L));
-                g.identity(g.op("Cast", new String[] {argmax}, attr("to", INT32)), "labels");
-                g.outputInt32("labels");
-                expose(g, g.op("Softmax", new String[] {o}, attr("axis", 1L)), "probabilities");
+        String shape = g.inputInt64(SHAPE, 4);
+        // (N, h0, w0·K) → rows → (N, h, w0·K) → (N·h, w0, K) → columns → (N·h, w, K)
+        String alongY = ops.binary("MatMul", rows, ops.reshape(logits, 0, 0, -1));
+        String o = ops.binary("MatMul", columns, g.op("Reshape", new String[] {alongY, g.inputInt64(SPLIT, 3)}));
+        switch (output) {
+            case "labels" -> {
+                String argmax = g.op("ArgMax", new String[] {o}, attr("axis", -1L), attr("keepdims", 0L));
+                g.identity(g.op("Cast", new String[] {argmax}, attr("to", INT32)), OUTPUT);
+                g.outputInt32(OUTPUT);
+                return g.toModel();
             }
-            case DEPTH -> expose(g, ops.unary("Relu", o), "depth");
-            case NORMALS -> {
-                String norm = g.op("ReduceL2", new String[] {o}, ints("axes", 1), attr("keepdims", 1L));
-                String safe = ops.binary("Max", norm, g.scalar(NORMAL_EPS));
-                expose(g, ops.binary("Div", o, safe), "normals");
+            case "probabilities" -> o = channelsFirst(ops, g.op("Softmax", new String[] {o}, attr("axis", -1L)), shape);
+            case "normals" -> {
+                String norm = g.op("ReduceL2", new String[] {o}, ints("axes", -1), attr("keepdims", 1L));
+                o = channelsFirst(ops, ops.binary("Div", o, ops.binary("Max", norm, g.scalar(NORMAL_EPS))), shape);
             }
-            default -> expose(g, ops.unary("Sigmoid", o), kind.outputNames().get(0));
+            case "depth" -> o = ops.unary("Relu", o);
+            case "saliency", "edges" -> o = ops.unary("Sigmoid", o);
+            default -> throw new IllegalArgumentException("no output stage for '" + output + "'");
         }
+        g.identity(o, OUTPUT);
+        g.output(OUTPUT);
         return g.toModel();
     }
 
-    private static void expose(OnnxGraph g, String value, String name) {
-        g.identity(value, name);
-        g.output(name);
+    /** (N·h, w, K) → (N, h, w, K) → (N, K, h, w). */
+    private static String channelsFirst(GraphOps ops, String x, String shape) {
+        return ops.transpose(ops.graph().op("Reshape", new String[] {x, shape}), 0, 3, 1, 2);
     }
 }
