@@ -6,9 +6,14 @@
 #
 #   extract-libtorch.sh <quarkus-app dir> <destination dir>
 #
+# It also lays out ONNX Runtime's natives (the CPU engine) from its jar, so that ONNX Runtime for
+# Java loads them from there (-Donnxruntime.native.path, set by start.sh) instead of unpacking
+# them into a temporary folder at start-up.
+#
 # Result (the names DJL 0.36 LibUtils looks for):
 #   <dest>/pytorch/<version>-<flavor>-<classifier>/   libtorch*.so, libc10*.so, ... and
 #                                                     <djl version>-libdjl_torch.so
+#   <dest>/onnxruntime/                               libonnxruntime.so, libonnxruntime4j_jni.so
 #   <dest>/libtorch.env                               PYTORCH_VERSION, PYTORCH_FLAVOR and the
 #                                                     folder name, read by docker/start.sh
 # Needs only a JDK's `jar` tool (or unzip) and a POSIX shell.
@@ -96,6 +101,23 @@ if [ ! -f "$jni" ]; then
   exit 1
 fi
 cp "$jni" "$target/$djl_version-libdjl_torch.so"
+
+ort_jar="$(one_jar "$lib/com.microsoft.onnxruntime.onnxruntime-*.jar")"
+unzip_into "$work/ort" "$ort_jar"
+case "$(uname -m)" in
+  x86_64) ort_arch=linux-x64 ;;
+  aarch64) ort_arch=linux-aarch64 ;;
+  *) echo "extract-libtorch: no ONNX Runtime natives for $(uname -m)" >&2; exit 1 ;;
+esac
+rm -rf "$dest/onnxruntime"
+mkdir -p "$dest/onnxruntime"
+for file in libonnxruntime.so libonnxruntime4j_jni.so; do
+  if [ ! -f "$work/ort/ai/onnxruntime/native/$ort_arch/$file" ]; then
+    echo "extract-libtorch: $file for $ort_arch is not in $ort_jar" >&2
+    exit 1
+  fi
+  cp "$work/ort/ai/onnxruntime/native/$ort_arch/$file" "$dest/onnxruntime/$file"
+done
 chmod -R a+rX "$dest"
 
 cat > "$dest/libtorch.env" <<ENV
@@ -104,4 +126,5 @@ PYTORCH_VERSION=$version
 PYTORCH_FLAVOR=$flavor
 SINEWICH_LIBTORCH_NAME=$name
 ENV
-echo "extract-libtorch: libtorch $version ($flavor, $classifier) and DJL $djl_version JNI in $target"
+echo "extract-libtorch: libtorch $version ($flavor, $classifier) and DJL $djl_version JNI in $target;"
+echo "extract-libtorch: ONNX Runtime natives ($ort_arch) in $dest/onnxruntime"

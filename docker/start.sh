@@ -37,6 +37,12 @@ export OPT_OUT_TRACKING=true
 tmp_dir="${TMPDIR:-/tmp}"
 
 JAVA_OPTS="${JAVA_OPTS:--XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError}"
-# shellcheck disable=SC2086 # JAVA_OPTS and JAVA_OPTS_APPEND are word lists
-exec java -Djava.io.tmpdir="$tmp_dir" -Djna.tmpdir="$tmp_dir" $JAVA_OPTS ${JAVA_OPTS_APPEND:-} \
+# ONNX Runtime's natives, laid out by extract-libtorch.sh, load from there (nothing unpacked)
+ort_opts=""
+if [ -f "$torch_dir/onnxruntime/libonnxruntime.so" ]; then
+  ort_opts="-Donnxruntime.native.path=$torch_dir/onnxruntime"
+fi
+
+# shellcheck disable=SC2086 # ort_opts, JAVA_OPTS and JAVA_OPTS_APPEND are word lists
+exec java -Djava.io.tmpdir="$tmp_dir" -Djna.tmpdir="$tmp_dir" $ort_opts $JAVA_OPTS ${JAVA_OPTS_APPEND:-} \
   -jar "$app_dir/quarkus-run.jar" "$@"

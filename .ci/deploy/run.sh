@@ -272,6 +272,12 @@ if grep -q -E 'Extracting .* to cache|Downloading' "$log"; then
 else
   ok "libtorch came from PYTORCH_LIBRARY_PATH: nothing extracted or downloaded at start"
 fi
+if [ -z "$(find "$stage/tmp" -maxdepth 1 -name 'onnxruntime*' -print -quit)" ] \
+    && grep -q 'with engine onnxruntime' "$log"; then
+  ok "the CPU engine (ONNX Runtime) loaded its natives from /opt/libtorch/onnxruntime: nothing unpacked"
+else
+  find "$stage/tmp" -maxdepth 1; bad "ONNX Runtime did not serve, or unpacked its natives at start"
+fi
 if [ -z "$(find "$stage/home" -mindepth 1 -print -quit)" ]; then
   ok "nothing written under HOME / user.home"
 else
