@@ -235,10 +235,11 @@ for s in sorted(flops):
     if flops[s]:
         print(f"model FLOPs at {s}x{s}: {flops[s]['gflop_per_image']:.2f} GFLOP per image "
               f"({flops[s]['gmac_per_image']:.2f} G multiply-adds; analytic, tools/reference/model_flops.py)")
-bb = {(s, b): statistics.median(r["backbone_only_ms"]["median"] for r in v)
+bb = {(s, b): statistics.median(r["backbone_only_ms"]["median"]
+                                for r in ([r for r in v if r["foreign"] <= limit] or v))
       for (e, s, b), v in runs.items() if e == "pytorch113" and v[0].get("backbone_only_ms")}
 if bb:
-    print("PyTorch 1.13 backbone only (torchvision features, W_t prepared), median over rounds: "
+    print("PyTorch 1.13 backbone only (torchvision features, W_t prepared), median over the quiet rounds: "
           + ", ".join(f"{s}x{s} b{b} {fmt(v)} ms" for (s, b), v in sorted(bb.items())))
 any_run = next(iter(runs.values()))[0] if runs else None
 if any_run:
