@@ -22,7 +22,8 @@ interface ForwardEngine extends AutoCloseable {
     /**
      * Runs one pass up to the logits of every row.
      *
-     * @param input (images, 3, H, W) normalised model-size images, row-major
+     * @param input (images, 3, H, W) model-size images in [0, 1], row-major, not normalised (the
+     *     engine's first step is (x − mean) / std); read only
      * @param images the number of images
      * @param rows the task of each row, in contiguous segments
      * @param expansion each row's image index, or {@code null} when the rows are the images

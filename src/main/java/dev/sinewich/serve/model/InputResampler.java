@@ -1,73 +1,58 @@
 package dev.sinewich.serve.model;
 
-import java.util.List;
 
 /**
- * Brings received images to the model input (SPEC §4.1) in plain Java: antialiased bilinear
+ * Brings received images to the model input size (SPEC §4.1) in plain Java: antialiased bilinear
  * resampling (align_corners = false; per axis, scale = in/out, support max(scale, 1), triangle
- * weights normalised to 1), then (x − mean) / std. Separable passes touch only the few taps each
- * output needs, so a large photo costs milliseconds. Immutable and thread-safe.
+ * weights normalised to 1). Separable passes touch only the few taps each output needs, so a large
+ * photo costs milliseconds. The normalisation (x − mean) / std is the engine's first step.
+ * Immutable and thread-safe.
  */
 final class InputResampler {
 
     private final int height;
     private final int width;
-    private final float[] mean;
-    private final float[] std;
 
     /**
      * Creates a resampler for a model input.
      *
      * @param height H
      * @param width W
-     * @param mean RGB mean
-     * @param std RGB standard deviation
      */
-    InputResampler(int height, int width, List<Float> mean, List<Float> std) {
+    InputResampler(int height, int width) {
         this.height = height;
         this.width = width;
-        this.mean = new float[] {mean.get(0), mean.get(1), mean.get(2)};
-        this.std = new float[] {std.get(0), std.get(1), std.get(2)};
     }
 
     /**
-     * Resamples (when the size differs) and normalises a batch.
+     * Resamples a batch to the model input size.
      *
      * @param images the images as received
-     * @return (N, 3, H, W) normalised values
+     * @return (N, 3, H, W) values in [0, 1]: the batch's own array when it already has that size
+     *     (not to be modified), else a new one
      */
-    float[] prepare(ImageBatch images) {
+    float[] resize(ImageBatch images) {
         int h = images.height();
         int w = images.width();
         float[] src = images.pixels();
+        if (h == height && w == width) {
+            return src;
+        }
         int planes = images.count() * 3;
         float[] out = new float[planes * height * width];
-        if (h == height && w == width) {
-            System.arraycopy(src, 0, out, 0, out.length);
-        } else {
-            Taps rows = Taps.of(h, height);
-            Taps cols = Taps.of(w, width);
-            // both passes in double, rounded once: float32 pixel centres drift far enough from the
-            // SPEC kernel to matter after a deep network
-            double[] tmp = new double[h * width];
-            for (int p = 0; p < planes; p++) {
-                int srcOff = p * h * w;
-                for (int y = 0; y < h; y++) {
-                    cols.horizontal(src, srcOff + y * w, tmp, y * width);
-                }
-                int outOff = p * height * width;
-                for (int x = 0; x < width; x++) {
-                    rows.vertical(tmp, x, width, out, outOff + x, width);
-                }
-            }
-        }
-        int plane = height * width;
+        Taps rows = Taps.of(h, height);
+        Taps cols = Taps.of(w, width);
+        // both passes in double, rounded once: float32 pixel centres drift far enough from the
+        // SPEC kernel to matter after a deep network
+        double[] tmp = new double[h * width];
         for (int p = 0; p < planes; p++) {
-            int c = p % 3;
-            float m = mean[c];
-            float s = std[c];
-            for (int i = p * plane, end = i + plane; i < end; i++) {
-                out[i] = (out[i] - m) / s;
+            int srcOff = p * h * w;
+            for (int y = 0; y < h; y++) {
+                cols.horizontal(src, srcOff + y * w, tmp, y * width);
+            }
+            int outOff = p * height * width;
+            for (int x = 0; x < width; x++) {
+                rows.vertical(tmp, x, width, out, outOff + x, width);
             }
         }
         return out;

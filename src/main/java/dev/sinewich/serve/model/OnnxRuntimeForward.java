@@ -68,7 +68,7 @@ final class OnnxRuntimeForward implements ForwardEngine {
         OnnxGraph prefix = new OnnxGraph("sinewich-prefix");
         GraphOps p = new GraphOps(prefix);
         String image = prefix.input(OrtNetwork.IMAGE, -1, 3, config.input().height(), config.input().width());
-        prefix.identity(backbone.emitPrefix(p, image, h0, w0), OrtNetwork.TOKENS);
+        prefix.identity(backbone.emitPrefix(p, normalise(p, image, config.input()), h0, w0), OrtNetwork.TOKENS);
         prefix.output(OrtNetwork.TOKENS);
 
         OnnxGraph rest = new OnnxGraph("sinewich-task");
@@ -94,6 +94,14 @@ final class OnnxRuntimeForward implements ForwardEngine {
         backbone.releaseCopies();
         decoder.releaseCopies();
         return new OnnxRuntimeForward(network, adapted, config);
+    }
+
+    /** (x − mean) / std per channel, the same float operations as the PyTorch engine's. */
+    private static String normalise(GraphOps ops, String image, SinewichConfig.Input input) {
+        float[] mean = {input.mean().get(0), input.mean().get(1), input.mean().get(2)};
+        float[] std = {input.std().get(0), input.std().get(1), input.std().get(2)};
+        String centred = ops.binary("Sub", image, ops.graph().constant("mean", mean, 1, 3, 1, 1));
+        return ops.binary("Div", centred, ops.graph().constant("std", std, 1, 3, 1, 1));
     }
 
     private static String weightInput(int i) {

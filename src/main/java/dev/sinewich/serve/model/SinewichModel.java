@@ -50,8 +50,7 @@ public final class SinewichModel implements AutoCloseable {
         this.backboneBytes = staticBytes[0];
         this.decoderBytes = staticBytes[1];
         this.resident = resident;
-        this.resampler = new InputResampler(config.input().height(), config.input().width(),
-                config.input().mean(), config.input().std());
+        this.resampler = new InputResampler(config.input().height(), config.input().width());
         this.backbone = backbone;
         this.decoder = decoder;
         this.engine = engine;
@@ -143,7 +142,7 @@ public final class SinewichModel implements AutoCloseable {
             }
             return OnnxRuntimeForward.open(config, backbone, decoder, settings.threads());
         }
-        return new TorchForward(backbone, decoder, config.input().height(), config.input().width());
+        return new TorchForward(backbone, decoder, config.input());
     }
 
     /**
@@ -327,13 +326,17 @@ public final class SinewichModel implements AutoCloseable {
         }
     }
 
+    /** The images of every item at the model input size, in the layout's order, not normalised. */
     private float[] stackInputs(List<ForwardItem> items, BatchLayout layout) {
+        if (items.size() == 1) {
+            return resampler.resize(items.get(0).images());
+        }
         int plane = 3 * config.input().height() * config.input().width();
         int images = items.stream().mapToInt(i -> i.images().count()).sum();
         float[] input = new float[images * plane];
         int offset = 0;
         for (int i : layout.inputOrder()) {
-            float[] prepared = resampler.prepare(items.get(i).images());
+            float[] prepared = resampler.resize(items.get(i).images());
             System.arraycopy(prepared, 0, input, offset, prepared.length);
             offset += prepared.length;
         }

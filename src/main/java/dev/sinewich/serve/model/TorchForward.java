@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import dev.sinewich.serve.bundle.SinewichConfig;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,20 +21,23 @@ final class TorchForward implements ForwardEngine {
     private final Decoder decoder;
     private final int height;
     private final int width;
+    private final float[] mean;
+    private final float[] std;
 
     /**
      * Runs on loaded parts.
      *
      * @param backbone the backbone
      * @param decoder the decoder
-     * @param height the model input height
-     * @param width the model input width
+     * @param input the model input: its size, mean and standard deviation
      */
-    TorchForward(SwinBackbone backbone, Decoder decoder, int height, int width) {
+    TorchForward(SwinBackbone backbone, Decoder decoder, SinewichConfig.Input input) {
         this.backbone = backbone;
         this.decoder = decoder;
-        this.height = height;
-        this.width = width;
+        this.height = input.height();
+        this.width = input.width();
+        this.mean = new float[] {input.mean().get(0), input.mean().get(1), input.mean().get(2)};
+        this.std = new float[] {input.std().get(0), input.std().get(1), input.std().get(2)};
     }
 
     @Override
@@ -43,7 +47,9 @@ final class TorchForward implements ForwardEngine {
 
     @Override
     public Pass run(float[] input, int images, RowTasks rows, long[] expansion, NDManager scope) {
-        NDArray x = scope.create(input, new Shape(images, 3, height, width));
+        Shape channels = new Shape(1, 3, 1, 1);
+        NDArray x = scope.create(input, new Shape(images, 3, height, width))
+                .sub(scope.create(mean, channels)).div(scope.create(std, channels));
         List<NDArray> features = backbone.features(x, rows, expansion == null ? null : scope.create(expansion));
         NDArray fused = decoder.fuse(features);
         List<NDArray> logits = new ArrayList<>();

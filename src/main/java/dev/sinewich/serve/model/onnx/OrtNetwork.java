@@ -243,8 +243,12 @@ public final class OrtNetwork implements AutoCloseable {
                     new long[] {width, logitShape[2]})));
             feeds.put(OutputGraphs.SHAPE, track(owned, OnnxTensor.createTensor(env,
                     LongBuffer.wrap(new long[] {n, height, width, k}), new long[] {4})));
-            feeds.put(OutputGraphs.SPLIT, track(owned, OnnxTensor.createTensor(env,
+            feeds.put(OutputGraphs.LOW_SPLIT, track(owned, OnnxTensor.createTensor(env,
                     LongBuffer.wrap(new long[] {-1, logitShape[2], k}), new long[] {3})));
+            feeds.put(OutputGraphs.WIDE, track(owned, OnnxTensor.createTensor(env,
+                    LongBuffer.wrap(new long[] {n, logitShape[1], width * k}), new long[] {3})));
+            feeds.put(OutputGraphs.SPLIT, track(owned, OnnxTensor.createTensor(env,
+                    LongBuffer.wrap(new long[] {-1, width, k}), new long[] {3})));
             Map<String, Buffer> results = new LinkedHashMap<>();
             int role = FIRST_OUTPUT_BUFFER;
             for (String name : wanted) {

@@ -20,7 +20,11 @@ final class OutputGraphs {
     static final String COLUMNS = "columns";
     /** Input: the int64 shape {N, h, w, K} of the resized logits. */
     static final String SHAPE = "shape";
-    /** Input: the int64 shape {-1, w0, K} that splits the row-resized logits into image rows. */
+    /** Input: the int64 shape {-1, w0, K}: the logits as rows of the small map. */
+    static final String LOW_SPLIT = "low_split";
+    /** Input: the int64 shape {N, h0, w·K}: the column-resized logits, one row per small-map row. */
+    static final String WIDE = "wide";
+    /** Input: the int64 shape {-1, w, K}: the resized logits as rows of the image. */
     static final String SPLIT = "split";
     /** The one output of every output graph. */
     static final String OUTPUT = "output";
@@ -45,9 +49,13 @@ final class OutputGraphs {
         String rows = g.input(ROWS, -1, -1);
         String columns = g.input(COLUMNS, -1, -1);
         String shape = g.inputInt64(SHAPE, 4);
-        // (N, h0, w0·K) → rows → (N, h, w0·K) → (N·h, w0, K) → columns → (N·h, w, K)
-        String alongY = ops.binary("MatMul", rows, ops.reshape(logits, 0, 0, -1));
-        String o = ops.binary("MatMul", columns, g.op("Reshape", new String[] {alongY, g.inputInt64(SPLIT, 3)}));
+        // columns first, on the small map: (N·h0, w0, K) → (N·h0, w, K); then rows as one wide
+        // product: (N, h0, w·K) → (N, h, w·K), seen as (N·h, w, K)
+        String narrow = g.op("Reshape", new String[] {logits, g.inputInt64(LOW_SPLIT, 3)});
+        String alongX = ops.binary("MatMul", columns, narrow);
+        String wide = g.op("Reshape", new String[] {alongX, g.inputInt64(WIDE, 3)});
+        String alongY = ops.binary("MatMul", rows, wide);
+        String o = g.op("Reshape", new String[] {alongY, g.inputInt64(SPLIT, 3)});
         switch (output) {
             case "labels" -> {
                 String argmax = g.op("ArgMax", new String[] {o}, attr("axis", -1L), attr("keepdims", 0L));
