@@ -161,8 +161,7 @@ final class OnnxRuntimeForward implements ForwardEngine {
             Set<String> names) {
         long n = logitShape[0];
         List<String> wanted = kind.outputNames().stream().filter(names::contains).toList();
-        Map<String, Buffer> made = network.outputs(logits, logitShape, h, w, TorchOps.bilinearMatrix(height0, h),
-                TorchOps.bilinearMatrix(width0, w), wanted);
+        Map<String, Buffer> made = network.outputs(logits, logitShape, h, w, wanted);
         List<OutputTensor> result = new ArrayList<>();
         for (String name : wanted) {
             Buffer buffer = made.get(name);

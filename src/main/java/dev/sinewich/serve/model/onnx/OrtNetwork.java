@@ -46,9 +46,7 @@ public final class OrtNetwork implements AutoCloseable {
     private static final int TOKEN_BUFFER = 1;
     private static final int ROW_BUFFER = 2;
     private static final int LOGIT_BUFFER = 3;
-    private static final int ROWS_BUFFER = 4;
-    private static final int COLUMNS_BUFFER = 5;
-    private static final int FIRST_OUTPUT_BUFFER = 6;
+    private static final int FIRST_OUTPUT_BUFFER = 4;
 
     private final OrtEnvironment env;
     private final OrtSession.SessionOptions options;
@@ -57,7 +55,7 @@ public final class OrtNetwork implements AutoCloseable {
     private final OrtSession suffix;
     private final long tokens;
     private final long channels;
-    private final ThreadLocal<ByteBuffer[]> buffers = ThreadLocal.withInitial(() -> new ByteBuffer[8]);
+    private final ThreadLocal<ByteBuffer[]> buffers = ThreadLocal.withInitial(() -> new ByteBuffer[6]);
 
     private OrtNetwork(OrtEnvironment env, OrtSession.SessionOptions options, OrtSession prefix, OrtSession suffix,
             long tokens, long channels) {
@@ -219,43 +217,29 @@ public final class OrtNetwork implements AutoCloseable {
      * @param logitShape {n, h0, w0, K}
      * @param height h, the received image height
      * @param width w, the received image width
-     * @param rows the (h, h0) row interpolation matrix
-     * @param columns the (w, w0) column interpolation matrix
      * @param wanted the outputs to make, at most two: labels, probabilities, depth, normals,
      *     saliency or edges
      * @return each wanted output in this thread's buffer (an {@code IntBuffer} of (n, h, w) for
      *     {@code labels}, a {@code FloatBuffer} of (n, K, h, w) for probabilities and normals and of
      *     (n, h, w) otherwise), valid until its next call of this method
      */
-    public Map<String, Buffer> outputs(FloatBuffer logits, long[] logitShape, int height, int width, float[] rows,
-            float[] columns, List<String> wanted) {
+    public Map<String, Buffer> outputs(FloatBuffer logits, long[] logitShape, int height, int width,
+            List<String> wanted) {
         long n = logitShape[0];
         long k = logitShape[3];
-        FloatBuffer r = buffer(ROWS_BUFFER, rows.length).put(rows).rewind();
-        FloatBuffer c = buffer(COLUMNS_BUFFER, columns.length).put(columns).rewind();
         List<OnnxTensor> owned = new ArrayList<>();
         try {
             Map<String, OnnxTensor> feeds = new HashMap<>();
             feeds.put(OutputGraphs.LOGITS, track(owned, OnnxTensor.createTensor(env, logits, logitShape)));
-            feeds.put(OutputGraphs.ROWS, track(owned, OnnxTensor.createTensor(env, r,
-                    new long[] {height, logitShape[1]})));
-            feeds.put(OutputGraphs.COLUMNS, track(owned, OnnxTensor.createTensor(env, c,
-                    new long[] {width, logitShape[2]})));
             feeds.put(OutputGraphs.SHAPE, track(owned, OnnxTensor.createTensor(env,
                     LongBuffer.wrap(new long[] {n, height, width, k}), new long[] {4})));
-            feeds.put(OutputGraphs.LOW_SPLIT, track(owned, OnnxTensor.createTensor(env,
-                    LongBuffer.wrap(new long[] {-1, logitShape[2], k}), new long[] {3})));
-            feeds.put(OutputGraphs.WIDE, track(owned, OnnxTensor.createTensor(env,
-                    LongBuffer.wrap(new long[] {n, logitShape[1], width * k}), new long[] {3})));
-            feeds.put(OutputGraphs.SPLIT, track(owned, OnnxTensor.createTensor(env,
-                    LongBuffer.wrap(new long[] {-1, width, k}), new long[] {3})));
             Map<String, Buffer> results = new LinkedHashMap<>();
             int role = FIRST_OUTPUT_BUFFER;
             for (String name : wanted) {
                 OrtSession session = outputStages.computeIfAbsent(name, this::openOutputStage);
                 boolean planes = name.equals("probabilities") || name.equals("normals");
-                long[] shape = name.equals("labels") ? new long[] {n * height, width}
-                        : planes ? new long[] {n, k, height, width} : new long[] {n * height, width, 1};
+                long[] shape = name.equals("labels") ? new long[] {n, height, width}
+                        : planes ? new long[] {n, k, height, width} : new long[] {n, height, width, 1};
                 long size = n * height * width * (planes ? k : 1);
                 FloatBuffer out = buffer(role, size);
                 OnnxTensor tensor;

@@ -5,27 +5,16 @@ import static dev.sinewich.serve.model.onnx.OnnxGraph.ints;
 
 /**
  * The output stage of SPEC §4.8 as one small ONNX graph per output: logits (N, h0, w0, K) resized
- * bilinearly straight to the received size by two products with interpolation matrices bound per
- * call (exact for enlarging and shrinking alike, with no antialiasing), channels last all the way
- * so that per-pixel rules run over the innermost axis, then the output's rule. Stateless and
- * thread-safe.
+ * bilinearly straight to the received size (torch's source coordinates, no antialiasing, enlarging
+ * or shrinking), channels last so that per-pixel rules run over the innermost axis, then the
+ * output's rule. Stateless and thread-safe.
  */
 final class OutputGraphs {
 
     /** Input: (N, h0, w0, K) logits. */
     static final String LOGITS = "logits";
-    /** Input: (h, h0) row interpolation matrix. */
-    static final String ROWS = "rows";
-    /** Input: (w, w0) column interpolation matrix. */
-    static final String COLUMNS = "columns";
-    /** Input: the int64 shape {N, h, w, K} of the resized logits. */
+    /** Input: the int64 size {N, h, w, K} to resize the logits to. */
     static final String SHAPE = "shape";
-    /** Input: the int64 shape {-1, w0, K}: the logits as rows of the small map. */
-    static final String LOW_SPLIT = "low_split";
-    /** Input: the int64 shape {N, h0, w·K}: the column-resized logits, one row per small-map row. */
-    static final String WIDE = "wide";
-    /** Input: the int64 shape {-1, w, K}: the resized logits as rows of the image. */
-    static final String SPLIT = "split";
     /** The one output of every output graph. */
     static final String OUTPUT = "output";
 
@@ -35,7 +24,7 @@ final class OutputGraphs {
     private OutputGraphs() {}
 
     /**
-     * Writes one output's graph. Its output is laid out (N·h, w) for {@code labels}, (N·h, w, 1)
+     * Writes one output's graph. Its output is laid out (N, h, w) for {@code labels}, (N, h, w, 1)
      * for one-channel outputs, and (N, K, h, w) for {@code probabilities} and {@code normals}.
      *
      * @param output the output name: labels, probabilities, depth, normals, saliency or edges
@@ -46,16 +35,9 @@ final class OutputGraphs {
         OnnxGraph g = new OnnxGraph("sinewich-output-" + output);
         GraphOps ops = new GraphOps(g);
         String logits = g.input(LOGITS, -1, -1, -1, -1);
-        String rows = g.input(ROWS, -1, -1);
-        String columns = g.input(COLUMNS, -1, -1);
         String shape = g.inputInt64(SHAPE, 4);
-        // columns first, on the small map: (N·h0, w0, K) → (N·h0, w, K); then rows as one wide
-        // product: (N, h0, w·K) → (N, h, w·K), seen as (N·h, w, K)
-        String narrow = g.op("Reshape", new String[] {logits, g.inputInt64(LOW_SPLIT, 3)});
-        String alongX = ops.binary("MatMul", columns, narrow);
-        String wide = g.op("Reshape", new String[] {alongX, g.inputInt64(WIDE, 3)});
-        String alongY = ops.binary("MatMul", rows, wide);
-        String o = g.op("Reshape", new String[] {alongY, g.inputInt64(SPLIT, 3)});
+        String o = g.op("Resize", new String[] {logits, "", "", shape}, attr("mode", "linear"),
+                attr("coordinate_transformation_mode", "pytorch_half_pixel"));
         switch (output) {
             case "labels" -> {
                 String argmax = g.op("ArgMax", new String[] {o}, attr("axis", -1L), attr("keepdims", 0L));
@@ -63,10 +45,10 @@ final class OutputGraphs {
                 g.outputInt32(OUTPUT);
                 return g.toModel();
             }
-            case "probabilities" -> o = channelsFirst(ops, g.op("Softmax", new String[] {o}, attr("axis", -1L)), shape);
+            case "probabilities" -> o = ops.transpose(g.op("Softmax", new String[] {o}, attr("axis", -1L)), 0, 3, 1, 2);
             case "normals" -> {
                 String norm = g.op("ReduceL2", new String[] {o}, ints("axes", -1), attr("keepdims", 1L));
-                o = channelsFirst(ops, ops.binary("Div", o, ops.binary("Max", norm, g.scalar(NORMAL_EPS))), shape);
+                o = ops.transpose(ops.binary("Div", o, ops.binary("Max", norm, g.scalar(NORMAL_EPS))), 0, 3, 1, 2);
             }
             case "depth" -> o = ops.unary("Relu", o);
             case "saliency", "edges" -> o = ops.unary("Sigmoid", o);
@@ -75,10 +57,5 @@ final class OutputGraphs {
         g.identity(o, OUTPUT);
         g.output(OUTPUT);
         return g.toModel();
-    }
-
-    /** (N·h, w, K) → (N, h, w, K) → (N, K, h, w). */
-    private static String channelsFirst(GraphOps ops, String x, String shape) {
-        return ops.transpose(ops.graph().op("Reshape", new String[] {x, shape}), 0, 3, 1, 2);
     }
 }
