@@ -2,10 +2,7 @@ package dev.sinewich.serve.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import dev.sinewich.serve.bundle.Bundle;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.bundle.TaskFile;
@@ -21,7 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A loaded Free Sinewich model: one resident backbone (shared LoRA merged), one fused Sine-AWB
  * kernel per adapted linear, the shared decoder, and per task only its frequencies and head. Runs
- * the forward pass of SPEC §4 for a batch of images and one task.
+ * the forward pass of SPEC §4 for batches of images and tasks on one of two engines (see
+ * {@link EngineSettings}): ONNX Runtime, which runs the network as ONNX graphs written at load, or
+ * PyTorch through DJL. Everything else (tasks, kernel policy, batch layout, input resizing) is the
+ * same for both, and neither the scheduler nor the APIs see which engine ran a pass.
  *
  * <p>Thread-safe: concurrent {@link #predict} calls share the resident weights read-only and each
  * owns its intermediates in a per-call manager that is closed before returning. The resident
@@ -34,7 +34,6 @@ public final class SinewichModel implements AutoCloseable {
     private final NDManager resident;
     private final InputResampler resampler;
     private final SwinBackbone backbone;
-    private final Decoder decoder;
     private final ForwardEngine engine;
     private final long backboneBytes;
     private final long decoderBytes;
@@ -44,15 +43,14 @@ public final class SinewichModel implements AutoCloseable {
     private final AtomicBoolean freed = new AtomicBoolean();
     private volatile boolean closing;
 
-    private SinewichModel(SinewichConfig config, NDManager resident, SwinBackbone backbone, Decoder decoder,
-            ForwardEngine engine, TaskRegistry tasks, KernelPolicy kernels, long[] staticBytes) {
+    private SinewichModel(SinewichConfig config, NDManager resident, SwinBackbone backbone, ForwardEngine engine,
+            TaskRegistry tasks, KernelPolicy kernels, long[] staticBytes) {
         this.config = config;
         this.backboneBytes = staticBytes[0];
         this.decoderBytes = staticBytes[1];
         this.resident = resident;
         this.resampler = new InputResampler(config.input().height(), config.input().width());
         this.backbone = backbone;
-        this.decoder = decoder;
         this.engine = engine;
         this.tasks = tasks;
         this.kernels = kernels;
@@ -118,7 +116,7 @@ public final class SinewichModel implements AutoCloseable {
                 tasks = TaskRegistry.load(bundle, kernels, device);
                 KernelPolicy policy = KernelPolicies.create(kernelSettings, device, backbone.adaptedLinears(),
                         tasks.snapshot());
-                return new SinewichModel(config, resident, backbone, decoder, engine, tasks, policy, staticBytes);
+                return new SinewichModel(config, resident, backbone, engine, tasks, policy, staticBytes);
             } catch (RuntimeException e) {
                 if (tasks != null) {
                     tasks.close();
