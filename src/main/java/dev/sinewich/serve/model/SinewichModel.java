@@ -124,7 +124,7 @@ public final class SinewichModel implements AutoCloseable {
                 engine.close();
                 throw e;
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             resident.close();
             throw e;
         }

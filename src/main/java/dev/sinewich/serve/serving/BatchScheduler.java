@@ -239,9 +239,10 @@ public final class BatchScheduler {
                 // wait for company only when requests come closer together than the delay; otherwise
                 // take what is already queued and go
                 long delay = settings.maxDelay().toNanos();
-                long until = gaps.closerThan(delay) ? first.acceptedNanos + delay : 0;
+                boolean waitForCompany = gaps.closerThan(delay);
+                long until = first.acceptedNanos + delay;
                 while (rows < settings.maxBatchRows()) {
-                    long wait = until - System.nanoTime();
+                    long wait = waitForCompany ? until - System.nanoTime() : 0;
                     Job next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
                     if (next == null) {
                         break;

@@ -102,4 +102,27 @@ class ModelRuntimeTest {
         assertTrue(output.getMessage().contains("depth"), output.getMessage());
         assertThrows(InvalidInputException.class, () -> new ImageBatch(1, 8, 8, new float[10]));
     }
+
+    /**
+     * One-pixel-high and one-pixel-wide images (the output resize's edge case) and a shrunk one:
+     * the ONNX Runtime engine gives what the PyTorch engine gives, which the conformance suite
+     * holds to the reference.
+     */
+    @org.junit.jupiter.api.Test
+    void enginesAgreeOnThinAndTinyImages() {
+        for (int[] size : new int[][] {{1, 37}, {29, 1}, {1, 1}, {5, 3}}) {
+            ImageBatch img = TestImages.random(1, size[0], size[1], 17);
+            for (String task : List.of("semseg", "depth", "normals", "saliency")) {
+                Set<String> outputs = task.equals("semseg") ? Set.of("labels", "probabilities") : Set.of();
+                var ort = MODELS.get("onnxruntime").predict(img, task, outputs);
+                var torch = MODELS.get("pytorch").predict(img, task, outputs);
+                String what = task + " at " + size[0] + "x" + size[1];
+                assertEquals(torch.size(), ort.size(), what);
+                for (int o = 0; o < ort.size(); o++) {
+                    assertArrayEquals(torch.get(o).shape(), ort.get(o).shape(), what);
+                    assertArrayEquals(TestImages.values(torch.get(o)), TestImages.values(ort.get(o)), 1e-4f, what);
+                }
+            }
+        }
+    }
 }

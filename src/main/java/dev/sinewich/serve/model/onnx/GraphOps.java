@@ -186,7 +186,7 @@ public final class GraphOps {
     public String resizeNhwc(String x, float scaleY, float scaleX) {
         String scales = g.constant("scales", new float[] {1f, scaleY, scaleX, 1f}, 4);
         return g.op("Resize", new String[] {x, "", scales}, attr("mode", "linear"),
-                attr("coordinate_transformation_mode", "pytorch_half_pixel"));
+                attr("coordinate_transformation_mode", "half_pixel"));
     }
 
     /**

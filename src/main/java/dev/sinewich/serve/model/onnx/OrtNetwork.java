@@ -40,7 +40,10 @@ public final class OrtNetwork implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(OrtNetwork.class);
     private static final int RETAINED_BYTES = 32 << 20;
+    /** Set (to the pool's threads) once this process's environment has its one shared pool. */
+    private static final String POOL_PROPERTY = "sinewich.onnxruntime.shared-pool-threads";
     private static OrtEnvironment shared;
+    private static boolean sharedPool;
     private static int sharedThreads;
     private static final int IMAGE_BUFFER = 0;
     private static final int TOKEN_BUFFER = 1;
@@ -80,14 +83,21 @@ public final class OrtNetwork implements AutoCloseable {
      */
     public static OrtNetwork open(byte[] prefixModel, byte[] suffixModel, int threads, long tokens, long channels) {
         OrtEnvironment env = environment(threads);
+        boolean sharedPool = OrtNetwork.sharedPool;
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession first = null;
         try {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            // every session of every model runs on the environment's one pool: the sessions of a
-            // pass follow one another, and pools of their own would spin against each other
-            options.disablePerSessionThreads();
+            if (sharedPool) {
+                // every session of every model runs on the environment's one pool: the sessions of
+                // a pass follow one another, and pools of their own would spin against each other
+                options.disablePerSessionThreads();
+            } else {
+                options.setIntraOpNumThreads(Math.max(0, threads));
+                options.setInterOpNumThreads(1);
+                options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            }
             first = env.createSession(prefixModel, options);
             OrtSession second = env.createSession(suffixModel, options);
             return new OrtNetwork(env, options, first, second, tokens, channels);
@@ -116,10 +126,17 @@ public final class OrtNetwork implements AutoCloseable {
                 }
                 pool.setGlobalInterOpNumThreads(1);
                 shared = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "sinewich", pool);
-                sharedThreads = threads;
+                System.setProperty(POOL_PROPERTY, Integer.toString(threads));
+            } catch (IllegalStateException e) {
+                // the process's environment exists already (this class was loaded again, as a
+                // restarted application in the same JVM loads it): use it, with its pool if it has one
+                shared = OrtEnvironment.getEnvironment();
             } catch (OrtException e) {
                 throw new IllegalStateException("ONNX Runtime could not start: " + e.getMessage(), e);
             }
+            String pool = System.getProperty(POOL_PROPERTY);
+            sharedPool = pool != null;
+            sharedThreads = pool != null ? Integer.parseInt(pool) : threads;
         } else if (threads != sharedThreads) {
             LOG.warnf("ONNX Runtime's thread pool was sized for %d threads by the first model; %d asked for now",
                     sharedThreads, threads);
@@ -310,21 +327,15 @@ public final class OrtNetwork implements AutoCloseable {
         try {
             session.close();
         } catch (OrtException e) {
-            // already failing; the original error is the one to report
+            // closing goes on for the rest; a session that cannot close has nothing more to give
         }
     }
 
     @Override
     public void close() {
-        try {
-            prefix.close();
-            suffix.close();
-            for (OrtSession stage : outputStages.values()) {
-                stage.close();
-            }
-            options.close();
-        } catch (OrtException e) {
-            throw new IllegalStateException("ONNX Runtime could not close a session: " + e.getMessage(), e);
-        }
+        closeQuietly(prefix);
+        closeQuietly(suffix);
+        outputStages.values().forEach(OrtNetwork::closeQuietly);
+        options.close();
     }
 }

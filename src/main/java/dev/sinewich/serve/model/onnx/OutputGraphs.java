@@ -37,7 +37,7 @@ final class OutputGraphs {
         String logits = g.input(LOGITS, -1, -1, -1, -1);
         String shape = g.inputInt64(SHAPE, 4);
         String o = g.op("Resize", new String[] {logits, "", "", shape}, attr("mode", "linear"),
-                attr("coordinate_transformation_mode", "pytorch_half_pixel"));
+                attr("coordinate_transformation_mode", "half_pixel"));
         switch (output) {
             case "labels" -> {
                 String argmax = g.op("ArgMax", new String[] {o}, attr("axis", -1L), attr("keepdims", 0L));
