@@ -16,29 +16,17 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
-import time
 
 import torch
 
 sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_timing  # noqa: E402
 import sinewich_ref as ref  # noqa: E402
 
 
-def _time(fn, warmup, iters):
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(iters):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000.0)
-    times.sort()
-    p90 = times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))]
-    return {"median": round(statistics.median(times), 3), "p90": round(p90, 3),
-            "min": round(times[0], 3)}
+_time = bench_timing.time_calls
 
 
 def main(argv=None):
