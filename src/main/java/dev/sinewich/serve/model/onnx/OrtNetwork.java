@@ -40,8 +40,11 @@ public final class OrtNetwork implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(OrtNetwork.class);
     private static final int RETAINED_BYTES = 32 << 20;
-    /** Set (to the pool's threads) once this process's environment has its one shared pool. */
-    private static final String POOL_PROPERTY = "sinewich.onnxruntime.shared-pool-threads";
+    /**
+     * Set (to the pool's threads) once this process's environment has its one shared pool; outside
+     * the server's {@code sinewich.*} configuration, which refuses names it does not know.
+     */
+    private static final String POOL_PROPERTY = "dev.sinewich.serve.onnxruntime.pool-threads";
     private static OrtEnvironment shared;
     private static boolean sharedPool;
     private static int sharedThreads;

@@ -274,7 +274,11 @@ class SinewichGrpcTest {
         assertStatus(good.toBuilder().clearUint8Image().build(), Status.Code.INVALID_ARGUMENT, "no image");
         assertStatus(good.toBuilder().setFloatImage(FloatImage.newBuilder().setHeight(2).setWidth(2)
                 .setData(ByteString.copyFrom(new byte[47]))).build(), Status.Code.INVALID_ARGUMENT, "float_image.data");
-        assertStatus(good.toBuilder().clearTasks().setTimeoutMs(1).build(), Status.Code.DEADLINE_EXCEEDED, "deadline");
+        // a large image takes its pass well past 1 ms (resizing alone), however fast the engine
+        int side = 1024;
+        PredictRequest slow = good.toBuilder().clearTasks().setTimeoutMs(1).setUint8Image(Uint8Image.newBuilder()
+                .setHeight(side).setWidth(side).setData(ByteString.copyFrom(new byte[3 * side * side]))).build();
+        assertStatus(slow, Status.Code.DEADLINE_EXCEEDED, "deadline");
 
         String scrape = given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
                 .replace(",}", "}");
