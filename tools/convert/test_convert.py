@@ -265,10 +265,24 @@ class ConvertTest(unittest.TestCase):
             self.skipTest("no committed fixture")
         cdir, worst = mf.build(self.path("fixture"))
         self.assertEqual(0.0, worst)
-        for rel in ("convert.json", "io.safetensors", "bundle/sinewich.json", "bundle/model.safetensors"):
+        for rel in ("convert.json", "bundle/sinewich.json"):
             with open(os.path.join(cdir, rel), "rb") as a, open(os.path.join(committed, rel), "rb") as b:
                 self.assertEqual(a.read(), b.read(), rel)
-
+        # tensors made or checked by torch round differently on other CPUs (vector widths): the
+        # same tensors, values within a small fraction of the 1e-4 the Java tests allow
+        for rel in ("bundle/model.safetensors", "io.safetensors"):
+            made = ref.read_safetensors(os.path.join(cdir, rel))
+            kept = ref.read_safetensors(os.path.join(committed, rel))
+            self.assertEqual(sorted(kept), sorted(made), rel)
+            for name, expected in kept.items():
+                actual = made[name]
+                self.assertEqual((expected.dtype, tuple(expected.shape)), (actual.dtype, tuple(actual.shape)),
+                                 rel + " " + name)
+                if expected.is_floating_point():
+                    diff = (expected.double() - actual.double()).abs().max().item() if expected.numel() else 0.0
+                    self.assertLessEqual(diff, 1e-5, rel + " " + name)
+                else:
+                    self.assertTrue(torch.equal(expected, actual), rel + " " + name)
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
