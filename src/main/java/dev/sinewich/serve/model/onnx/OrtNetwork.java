@@ -3,7 +3,6 @@ package dev.sinewich.serve.model.onnx;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
@@ -17,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.jboss.logging.Logger;
 
 /**
  * A network split in two ONNX Runtime sessions: a task-independent prefix (images → tokens) and
@@ -38,16 +36,7 @@ public final class OrtNetwork implements AutoCloseable {
     /** The suffix's output: (N, L, K) logits. */
     public static final String LOGITS = "logits";
 
-    private static final Logger LOG = Logger.getLogger(OrtNetwork.class);
     private static final int RETAINED_BYTES = 32 << 20;
-    /**
-     * Set (to the pool's threads) once this process's environment has its one shared pool; outside
-     * the server's {@code sinewich.*} configuration, which refuses names it does not know.
-     */
-    private static final String POOL_PROPERTY = "dev.sinewich.serve.onnxruntime.pool-threads";
-    private static OrtEnvironment shared;
-    private static boolean sharedPool;
-    private static int sharedThreads;
     private static final int IMAGE_BUFFER = 0;
     private static final int TOKEN_BUFFER = 1;
     private static final int ROW_BUFFER = 2;
@@ -85,22 +74,20 @@ public final class OrtNetwork implements AutoCloseable {
      * @throws IllegalStateException when ONNX Runtime refuses a model
      */
     public static OrtNetwork open(byte[] prefixModel, byte[] suffixModel, int threads, long tokens, long channels) {
-        OrtEnvironment env = environment(threads);
-        boolean sharedPool = OrtNetwork.sharedPool;
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession first = null;
         try {
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-            if (sharedPool) {
-                // every session of every model runs on the environment's one pool: the sessions of
-                // a pass follow one another, and pools of their own would spin against each other
-                options.disablePerSessionThreads();
-            } else {
-                options.setIntraOpNumThreads(Math.max(0, threads));
-                options.setInterOpNumThreads(1);
-                options.addConfigEntry("session.intra_op.allow_spinning", "0");
-            }
+            options.setIntraOpNumThreads(Math.max(0, threads));
+            options.setInterOpNumThreads(1);
+            // several sessions run one after the other in every pass, with Java work between them:
+            // threads that spin after their op take the cores the next op (or the HTTP threads)
+            // need; waking them costs less. (A pool shared through the environment would do as
+            // well, but the environment is released by ONNX Runtime's own shutdown hook while the
+            // server still finishes accepted requests; sessions' pools live until the model closes.)
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             first = env.createSession(prefixModel, options);
             OrtSession second = env.createSession(suffixModel, options);
             return new OrtNetwork(env, options, first, second, tokens, channels);
@@ -114,46 +101,12 @@ public final class OrtNetwork implements AutoCloseable {
     }
 
     /**
-     * Returns the process's ONNX Runtime environment, created on first use with one intra-op
-     * thread pool that every session shares. The pool is sized once per process, by the first
-     * model's setting.
-     *
-     * @param threads intra-op threads; 0 lets ONNX Runtime choose (one per physical core)
-     * @return the environment
-     */
-    private static synchronized OrtEnvironment environment(int threads) {
-        if (shared == null) {
-            try (OrtEnvironment.ThreadingOptions pool = new OrtEnvironment.ThreadingOptions()) {
-                if (threads > 0) {
-                    pool.setGlobalIntraOpNumThreads(threads);
-                }
-                pool.setGlobalInterOpNumThreads(1);
-                shared = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING, "sinewich", pool);
-                System.setProperty(POOL_PROPERTY, Integer.toString(threads));
-            } catch (IllegalStateException e) {
-                // the process's environment exists already (this class was loaded again, as a
-                // restarted application in the same JVM loads it): use it, with its pool if it has one
-                shared = OrtEnvironment.getEnvironment();
-            } catch (OrtException e) {
-                throw new IllegalStateException("ONNX Runtime could not start: " + e.getMessage(), e);
-            }
-            String pool = System.getProperty(POOL_PROPERTY);
-            sharedPool = pool != null;
-            sharedThreads = pool != null ? Integer.parseInt(pool) : threads;
-        } else if (threads != sharedThreads) {
-            LOG.warnf("ONNX Runtime's thread pool was sized for %d threads by the first model; %d asked for now",
-                    sharedThreads, threads);
-        }
-        return shared;
-    }
-
-    /**
      * Returns the ONNX Runtime version in use.
      *
      * @return the version
      */
     public static String version() {
-        return environment(sharedThreads).getVersion();
+        return OrtEnvironment.getEnvironment().getVersion();
     }
 
     /**
