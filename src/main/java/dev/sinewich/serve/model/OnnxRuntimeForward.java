@@ -93,6 +93,9 @@ final class OnnxRuntimeForward implements ForwardEngine {
         // the sessions hold the network now; keep only what task weights are derived from
         backbone.releaseCopies();
         decoder.releaseCopies();
+        // writing the graphs took several heap copies of the weights, once: give that heap back
+        // rather than keep it committed for the life of the process
+        System.gc();
         return new OnnxRuntimeForward(network, adapted, config);
     }
 
