@@ -7,14 +7,17 @@
 #   - bare: dev.sinewich.serve.bench.ForwardBenchmark on the bundle (engine ENGINE, cache policy,
 #     batch 1, THREADS intra-op threads), the median of ITERS timed forwards;
 #   - server: the packaged server on the same bundle (SINEWICH_MODEL_ENGINE=ENGINE,
-#     SINEWICH_INFERENCE_THREADS=THREADS), driven by bench/load.sh with ONE closed-loop client
-#     sending Open Inference Protocol REST requests with the binary tensor extension (a UINT8
-#     SIZE x SIZE image, task TASK) for SECONDS; the p50 of the successful round trips.
+#     SINEWICH_INFERENCE_THREADS=THREADS) and ONE closed-loop client sending Open Inference Protocol
+#     REST requests with the binary tensor extension (a UINT8 SIZE x SIZE image, task TASK); the p50
+#     of the round trips. CLIENT=python (default): bench/e2e_client.py, one keep-alive connection,
+#     REQUESTS requests after 10 warm-up ones, a client that costs little on the shared cores;
+#     CLIENT=load: bench/load.sh's generator (a second JVM) for SECONDS.
 # Prints each round and the median over rounds of server p50 / bare median. Client and server share
 # the machine's cores; the ratio includes HTTP, JSON, queueing and the scheduler's batching delay
 # (SINEWICH_INFERENCE_MAX_DELAY, default as configured).
 #
-# Settings: SIZE=224 ROUNDS=3 THREADS=2 ENGINE=onnxruntime TASK=semseg SECONDS=20 ITERS=20
+# Settings: SIZE=224 ROUNDS=3 THREADS=2 ENGINE=onnxruntime TASK=semseg CLIENT=python REQUESTS=150
+#   SECONDS=20 (CLIENT=load) ITERS=20
 #   BUNDLE=target/bench/swin-t-$SIZE (made with tools/reference/make_bundle.py --preset swin-t when absent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +27,8 @@ THREADS=${THREADS:-2}
 ENGINE=${ENGINE:-onnxruntime}
 TASK=${TASK:-semseg}
 SECONDS_RUN=${SECONDS:-20}
+CLIENT=${CLIENT:-python}
+REQUESTS=${REQUESTS:-150}
 ITERS=${ITERS:-20}
 BUNDLE=${BUNDLE:-target/bench/swin-t-$SIZE}
 OUT=target/bench/e2e-$(date +%Y%m%d-%H%M%S)
@@ -48,6 +53,10 @@ bare() {
 }
 
 server() {
+  if [ "$CLIENT" = python ]; then
+    server_python "$1"
+    return
+  fi
   bench/load.sh load --clients 1 --duration "$SECONDS_RUN" --apis rest_oip --sizes "${SIZE}x${SIZE}" \
     --tasks "$TASK" --multi-task-share 0 --out "$OUT/server-$1" \
     --server-env "SINEWICH_MODEL_PATH=$BUNDLE" --server-env "SINEWICH_MODEL_ENGINE=$ENGINE" \
@@ -67,6 +76,27 @@ def find(o):
             r=find(v)
             if r is not None: return r
 print(find(d))" "$OUT/server-$1/load.json"
+}
+
+# The packaged server on free ports, the Python client, then SIGTERM.
+server_python() {
+  # shellcheck source=.ci/lib/free-ports.sh disable=SC1091
+  source .ci/lib/free-ports.sh
+  read -r http_port grpc_port < <(free_ports)
+  SINEWICH_MODEL_PATH="$BUNDLE" SINEWICH_MODEL_ENGINE="$ENGINE" SINEWICH_INFERENCE_THREADS="$THREADS" \
+    SINEWICH_KERNELS_PRELOAD="$TASK" QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" \
+    java -jar target/quarkus-app/quarkus-run.jar >"$OUT/server-$1.log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 240); do
+    curl -sf "http://127.0.0.1:$http_port/q/health/ready" >/dev/null && break
+    sleep 0.5
+  done
+  local model
+  model=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['name'])" "$BUNDLE/sinewich.json")
+  python3 bench/e2e_client.py --port "$http_port" --model "$model" --size "$SIZE" --task "$TASK" \
+    --requests "$REQUESTS" > "$OUT/server-$1.json" || { kill "$pid"; tail -20 "$OUT/server-$1.log" >&2; exit 1; }
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['p50'])" "$OUT/server-$1.json"
 }
 
 echo "bundle $BUNDLE, engine $ENGINE, $THREADS threads, task $TASK, $SIZE x $SIZE, one client; results in $OUT"
