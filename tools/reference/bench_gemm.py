@@ -13,21 +13,17 @@ environment (OMP/MKL/OPENBLAS_NUM_THREADS) before the libraries load, and with t
 import argparse
 import json
 import os
-import statistics
 import sys
-import time
+
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_timing  # noqa: E402
 
 
 def _rate(fn, n, warmup, iters):
-    for _ in range(warmup):
-        fn()
-    ts = []
-    for _ in range(iters):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
+    ms = bench_timing.time_calls(fn, warmup, iters)
     flop = 2.0 * n ** 3
-    return {"gflops_best": round(flop / min(ts) / 1e9, 1), "gflops_median": round(flop / statistics.median(ts) / 1e9, 1)}
+    return {"gflops_best": round(flop / ms["min"] / 1e6, 1), "gflops_median": round(flop / ms["median"] / 1e6, 1)}
 
 
 def _pb_varint(v):

@@ -62,7 +62,26 @@ public record SinewichConfig(
      * @param mean RGB mean
      * @param std RGB standard deviation
      */
-    public record Input(int height, int width, List<Float> mean, List<Float> std) {}
+    public record Input(int height, int width, List<Float> mean, List<Float> std) {
+
+        /**
+         * Returns the RGB mean as an array.
+         *
+         * @return a new array of 3 values
+         */
+        public float[] meanValues() {
+            return new float[] {mean.get(0), mean.get(1), mean.get(2)};
+        }
+
+        /**
+         * Returns the RGB standard deviation as an array.
+         *
+         * @return a new array of 3 values
+         */
+        public float[] stdValues() {
+            return new float[] {std.get(0), std.get(1), std.get(2)};
+        }
+    }
 
     /**
      * The torchvision Swin v1 shape.

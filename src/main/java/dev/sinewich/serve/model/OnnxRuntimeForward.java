@@ -3,11 +3,11 @@ package dev.sinewich.serve.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.bundle.TaskKind;
 import dev.sinewich.serve.model.onnx.GraphOps;
 import dev.sinewich.serve.model.onnx.OnnxGraph;
 import dev.sinewich.serve.model.onnx.OrtNetwork;
 import dev.sinewich.serve.model.onnx.OrtNetwork.TensorView;
-import dev.sinewich.serve.bundle.TaskKind;
 import java.nio.Buffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -101,10 +101,8 @@ final class OnnxRuntimeForward implements ForwardEngine {
 
     /** (x − mean) / std per channel, the same float operations as the PyTorch engine's. */
     private static String normalise(GraphOps ops, String image, SinewichConfig.Input input) {
-        float[] mean = {input.mean().get(0), input.mean().get(1), input.mean().get(2)};
-        float[] std = {input.std().get(0), input.std().get(1), input.std().get(2)};
-        String centred = ops.binary("Sub", image, ops.graph().constant("mean", mean, 1, 3, 1, 1));
-        return ops.binary("Div", centred, ops.graph().constant("std", std, 1, 3, 1, 1));
+        String centred = ops.binary("Sub", image, ops.graph().constant("mean", input.meanValues(), 1, 3, 1, 1));
+        return ops.binary("Div", centred, ops.graph().constant("std", input.stdValues(), 1, 3, 1, 1));
     }
 
     private static String weightInput(int i) {
@@ -127,16 +125,13 @@ final class OnnxRuntimeForward implements ForwardEngine {
         }
         FloatBuffer logits = network.logitsBuffer(total);
         long[] offsets = new long[segments.size()];
-        boolean whole = expansion == null && segments.size() == 1;
         long offset = 0;
         for (int s = 0; s < segments.size(); s++) {
             RowTasks.Segment segment = segments.get(s);
             int count = segment.end() - segment.start();
-            long[] select = null;
-            if (!whole) {
-                select = expansion != null ? Arrays.copyOfRange(expansion, segment.start(), segment.end())
-                        : rangeOf(segment.start(), segment.end());
-            }
+            // rows that are the images themselves are a contiguous run of them: read in place
+            FloatBuffer rowsIn = expansion == null ? network.images(tokens, segment.start(), count) : tokens;
+            long[] select = expansion == null ? null : Arrays.copyOfRange(expansion, segment.start(), segment.end());
             Map<String, TensorView> feeds = new LinkedHashMap<>();
             for (int i = 0; i < adapted.size(); i++) {
                 feeds.put(weightInput(i), view(segment.weights().weight(adapted.get(i), scope)));
@@ -148,7 +143,7 @@ final class OnnxRuntimeForward implements ForwardEngine {
             int outputs = segment.task().spec().outputs();
             offsets[s] = offset;
             long size = count * perRow * outputs;
-            network.suffix(tokens, select, count, feeds, outputs, slice(logits, offset, size));
+            network.suffix(rowsIn, select, count, feeds, outputs, slice(logits, offset, size));
             offset += size;
         }
         return (segment, firstRow, count, h, w, names) -> {
@@ -176,8 +171,7 @@ final class OnnxRuntimeForward implements ForwardEngine {
                 FloatBuffer floats = (FloatBuffer) buffer;
                 float[] values = new float[floats.remaining()];
                 floats.get(values);
-                boolean planes = name.equals("probabilities") || name.equals("normals");
-                long[] shape = planes ? new long[] {n, logitShape[3], h, w} : new long[] {n, h, w};
+                long[] shape = OrtNetwork.perChannel(name) ? new long[] {n, logitShape[3], h, w} : new long[] {n, h, w};
                 result.add(new OutputTensor(name, shape, values, null));
             }
         }
@@ -186,14 +180,6 @@ final class OnnxRuntimeForward implements ForwardEngine {
 
     private static FloatBuffer slice(FloatBuffer buffer, long offset, long size) {
         return buffer.duplicate().position((int) offset).limit((int) (offset + size)).slice();
-    }
-
-    private static long[] rangeOf(int start, int end) {
-        long[] range = new long[end - start];
-        for (int i = 0; i < range.length; i++) {
-            range[i] = start + i;
-        }
-        return range;
     }
 
     /** Wraps an NDArray's native memory for ONNX Runtime; the array must outlive the pass. */

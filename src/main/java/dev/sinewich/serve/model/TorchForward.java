@@ -36,8 +36,8 @@ final class TorchForward implements ForwardEngine {
         this.decoder = decoder;
         this.height = input.height();
         this.width = input.width();
-        this.mean = new float[] {input.mean().get(0), input.mean().get(1), input.mean().get(2)};
-        this.std = new float[] {input.std().get(0), input.std().get(1), input.std().get(2)};
+        this.mean = input.meanValues();
+        this.std = input.stdValues();
     }
 
     @Override

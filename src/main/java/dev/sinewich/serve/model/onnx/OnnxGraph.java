@@ -263,15 +263,6 @@ public final class OnnxGraph {
     }
 
     /**
-     * Returns the bytes of all constants.
-     *
-     * @return the bytes
-     */
-    public long constantBytes() {
-        return constantBytes;
-    }
-
-    /**
      * Encodes the model.
      *
      * @return a serialised {@code ModelProto}

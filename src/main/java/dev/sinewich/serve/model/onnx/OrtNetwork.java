@@ -132,6 +132,29 @@ public final class OrtNetwork implements AutoCloseable {
     }
 
     /**
+     * Tells whether an output keeps a channel axis, (n, K, h, w), rather than being (n, h, w).
+     *
+     * @param output the output name
+     * @return true for {@code probabilities} and {@code normals}
+     */
+    public static boolean perChannel(String output) {
+        return output.equals("probabilities") || output.equals("normals");
+    }
+
+    /**
+     * Returns some consecutive images of the prefix's output, in place.
+     *
+     * @param tokens the prefix's output
+     * @param first the first image
+     * @param count how many
+     * @return a view of their tokens
+     */
+    public FloatBuffer images(FloatBuffer tokens, int first, int count) {
+        long perImage = this.tokens * channels;
+        return tokens.duplicate().position((int) (first * perImage)).limit((int) ((first + count) * perImage)).slice();
+    }
+
+    /**
      * Returns this thread's buffer for a pass's logits, valid until its next call of this method.
      *
      * @param floats the values it must hold
@@ -144,8 +167,9 @@ public final class OrtNetwork implements AutoCloseable {
     /**
      * Runs the suffix for one task on some of the prefix's rows.
      *
-     * @param tokens the prefix's output
-     * @param rows which of its images, in order; {@code null} for all of them
+     * @param tokens the prefix's output, or a view of the images to run (see {@link #images})
+     * @param rows which of its images, in order (copied together); {@code null} when {@code tokens}
+     *     holds exactly the rows
      * @param rowCount the number of rows
      * @param taskInputs the task's weights by input name: direct, native-order buffers and their shapes
      * @param outputs K, logits per token
@@ -210,7 +234,7 @@ public final class OrtNetwork implements AutoCloseable {
             int role = FIRST_OUTPUT_BUFFER;
             for (String name : wanted) {
                 OrtSession session = outputStages.computeIfAbsent(name, this::openOutputStage);
-                boolean planes = name.equals("probabilities") || name.equals("normals");
+                boolean planes = perChannel(name);
                 long[] shape = name.equals("labels") ? new long[] {n, height, width}
                         : planes ? new long[] {n, k, height, width} : new long[] {n, height, width, 1};
                 long size = n * height * width * (planes ? k : 1);
