@@ -7,11 +7,16 @@ import dev.sinewich.serve.model.ModelClosedException;
 import dev.sinewich.serve.serving.CapacityExceededException;
 import dev.sinewich.serve.serving.DeadlineExceededException;
 import dev.sinewich.serve.serving.ModelNotFoundException;
+import dev.sinewich.serve.serving.ModelRepository;
 import dev.sinewich.serve.serving.ModelUnavailableException;
 import io.grpc.Status;
+import io.vertx.core.http.HttpClosedException;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The one place that decides how a failure reaches a caller: its HTTP status, its gRPC code, the
@@ -20,11 +25,47 @@ import java.util.concurrent.ExecutionException;
  * @param httpStatus the HTTP status
  * @param grpcCode the gRPC status code
  * @param message the caller-facing message
- * @param reason a short label: invalid_input, unsupported_media_type, too_large, not_found, capacity,
- *     unavailable, deadline, cancelled, internal
+ * @param reason a short label: invalid_input, unsupported_media_type, too_large, read_timeout,
+ *     forbidden, not_found, capacity, unavailable, deadline, cancelled, internal
  * @param retryable whether the caller should retry later (adds Retry-After)
  */
 public record Failure(int httpStatus, Status.Code grpcCode, String message, String reason, boolean retryable) {
+
+    /** The longest caller text quoted whole ('…' spans); longer quotes keep their start. */
+    static final int MAX_QUOTE = 120;
+
+    /** The longest message sent; a gRPC status and an error body stay small whatever was sent. */
+    static final int MAX_MESSAGE = 1000;
+
+    private static final Pattern QUOTE = Pattern.compile("'([^']{" + (MAX_QUOTE + 1) + ",})'");
+
+    /**
+     * Keeps the message brief: caller text quoted in it is cut to {@link #MAX_QUOTE} characters,
+     * and the whole to {@link #MAX_MESSAGE}, each cut saying how much was left out.
+     */
+    public Failure {
+        message = brief(message);
+    }
+
+    /**
+     * Cuts caller text quoted in a message ('…') to its first {@link #MAX_QUOTE} characters and the
+     * message to {@link #MAX_MESSAGE}.
+     *
+     * @param message a message
+     * @return the brief message
+     */
+    static String brief(String message) {
+        if (message == null) {
+            return null;
+        }
+        String quoted = QUOTE.matcher(message).replaceAll(m -> Matcher.quoteReplacement("'"
+                + m.group(1).substring(0, MAX_QUOTE) + "…' (" + (m.group(1).length() - MAX_QUOTE)
+                + " more characters)"));
+        if (quoted.length() <= MAX_MESSAGE) {
+            return quoted;
+        }
+        return quoted.substring(0, MAX_MESSAGE) + "… (" + (quoted.length() - MAX_MESSAGE) + " more characters)";
+    }
 
     /**
      * Classifies a failure.
@@ -40,10 +81,17 @@ public record Failure(int httpStatus, Status.Code grpcCode, String message, Stri
         if (e instanceof BodyTooLargeException) {
             return new Failure(413, Status.Code.RESOURCE_EXHAUSTED, e.getMessage(), "too_large", false);
         }
+        if (e instanceof BodyReadTimeoutException) {
+            return new Failure(408, Status.Code.DEADLINE_EXCEEDED, e.getMessage(), "read_timeout", false);
+        }
         if (e instanceof UnsupportedMediaTypeException) {
             return new Failure(415, Status.Code.INVALID_ARGUMENT, e.getMessage(), "unsupported_media_type", false);
         }
-        if (e instanceof InvalidInputException || e instanceof BundleException) {
+        if (e instanceof ModelRepository.LoadingDisabledException) {
+            return new Failure(403, Status.Code.PERMISSION_DENIED, e.getMessage(), "forbidden", false);
+        }
+        if (e instanceof InvalidInputException || e instanceof BundleException
+                || e instanceof ModelRepository.RepositoryRefusalException) {
             return new Failure(400, Status.Code.INVALID_ARGUMENT, e.getMessage(), "invalid_input", false);
         }
         if (e instanceof ModelNotFoundException) {
@@ -60,6 +108,9 @@ public record Failure(int httpStatus, Status.Code grpcCode, String message, Stri
         }
         if (e instanceof CancellationException) {
             return new Failure(499, Status.Code.CANCELLED, "the request was cancelled", "cancelled", false);
+        }
+        if (e instanceof HttpClosedException || e instanceof ClosedChannelException) {
+            return new Failure(499, Status.Code.CANCELLED, "the client closed the connection", "cancelled", false);
         }
         return new Failure(500, Status.Code.INTERNAL, "internal error; the server log has the details", "internal",
                 false);

@@ -2,6 +2,7 @@ package dev.sinewich.serve.bundle;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,9 @@ public final class Bundle implements TensorSource, AutoCloseable {
         this.tempDir = tempDir;
     }
 
+    /** The most bytes a zipped bundle may unpack to unless told otherwise: 4 GiB. */
+    public static final long DEFAULT_MAX_UNPACKED_BYTES = 4L << 30;
+
     /**
      * Opens a bundle directory or a {@code .zip} of its contents and validates it.
      *
@@ -47,13 +51,26 @@ public final class Bundle implements TensorSource, AutoCloseable {
      * @throws BundleException naming the file, key or tensor, and what was expected and found
      */
     public static Bundle open(Path path) {
+        return open(path, DEFAULT_MAX_UNPACKED_BYTES);
+    }
+
+    /**
+     * Opens a bundle directory or a {@code .zip} of its contents and validates it, unpacking at
+     * most {@code maxUnpackedBytes} from a zip (unpacking stops there).
+     *
+     * @param path the directory or zip file
+     * @param maxUnpackedBytes the most bytes a zip may unpack to
+     * @return the bundle
+     * @throws BundleException naming the file, key or tensor, and what was expected and found
+     */
+    public static Bundle open(Path path, long maxUnpackedBytes) {
         if (Files.isDirectory(path)) {
             return openDirectory(path, null);
         }
         if (!Files.isRegularFile(path)) {
             throw new BundleException(path + ": expected a bundle directory or a .zip file, found nothing");
         }
-        Path temp = extractZip(path);
+        Path temp = extractZip(path, maxUnpackedBytes);
         try {
             return openDirectory(temp, temp);
         } catch (RuntimeException e) {
@@ -102,10 +119,10 @@ public final class Bundle implements TensorSource, AutoCloseable {
         Path configFile = dir.resolve(ConfigParser.FILE);
         Path weightsFile = dir.resolve(WEIGHTS);
         if (!Files.isRegularFile(configFile)) {
-            throw new BundleException(ConfigParser.FILE + ": expected in " + dir + ", found nothing");
+            throw new BundleException(ConfigParser.FILE + ": expected in the bundle, found nothing");
         }
         if (!Files.isRegularFile(weightsFile)) {
-            throw new BundleException(WEIGHTS + ": expected in " + dir + ", found nothing");
+            throw new BundleException(WEIGHTS + ": expected in the bundle, found nothing");
         }
         SinewichConfig config;
         try {
@@ -183,7 +200,7 @@ public final class Bundle implements TensorSource, AutoCloseable {
         }
     }
 
-    private static Path extractZip(Path zip) {
+    private static Path extractZip(Path zip, long maxUnpackedBytes) {
         Path temp;
         try {
             temp = Files.createTempDirectory("sinewich-bundle-");
@@ -191,6 +208,7 @@ public final class Bundle implements TensorSource, AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Set<String> seen = new HashSet<>();
+        long unpacked = 0;
         try (InputStream in = Files.newInputStream(zip); ZipInputStream zin = new ZipInputStream(in)) {
             ZipEntry entry;
             while ((entry = zin.getNextEntry()) != null) {
@@ -205,17 +223,39 @@ public final class Bundle implements TensorSource, AutoCloseable {
                 if (!seen.add(name)) {
                     throw new BundleException(zip.getFileName() + ": entry " + name + " appears twice");
                 }
-                Files.copy(zin, temp.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                unpacked += copy(zin, temp.resolve(name), maxUnpackedBytes - unpacked);
+                if (unpacked > maxUnpackedBytes) {
+                    throw new BundleException(zip.getFileName() + ": unpacks to more than " + maxUnpackedBytes
+                            + " bytes, the limit for a bundle (sinewich.model.max-bundle-size)");
+                }
             }
         } catch (IOException e) {
             deleteTree(temp);
             throw new BundleException(zip.getFileName() + ": expected a bundle directory or a readable zip, "
-                    + "found an unreadable file: " + e.getMessage(), e);
+                    + "found an unreadable file", e);
         } catch (RuntimeException e) {
             deleteTree(temp);
             throw e;
         }
         return temp;
+    }
+
+    /**
+     * Copies an entry to a file, stopping one byte past {@code room}.
+     *
+     * @return the bytes written (more than room when the entry is larger)
+     */
+    private static long copy(InputStream in, Path target, long room) throws IOException {
+        byte[] buffer = new byte[1 << 16];
+        long written = 0;
+        try (OutputStream out = Files.newOutputStream(target)) {
+            int n;
+            while (written <= room && (n = in.read(buffer)) > 0) {
+                out.write(buffer, 0, n);
+                written += n;
+            }
+        }
+        return written;
     }
 
     private static void deleteTree(Path dir) {

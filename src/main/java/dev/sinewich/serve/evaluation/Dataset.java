@@ -23,7 +23,7 @@ import java.util.EnumSet;
 public final class Dataset {
 
     private static final ImageLimits LIMITS = new ImageLimits(ImageLimits.DEFAULT_MAX_PIXELS,
-            ImageLimits.DEFAULT_MAX_BYTES, EnumSet.of(ImageFormat.PNG));
+            ImageLimits.DEFAULT_MAX_PIXELS, ImageLimits.DEFAULT_MAX_BYTES, EnumSet.of(ImageFormat.PNG));
 
     private final Path dir;
     private final DatasetManifest manifest;

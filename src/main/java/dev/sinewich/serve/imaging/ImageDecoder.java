@@ -44,6 +44,7 @@ public final class ImageDecoder {
         ImageFormat format = check(bytes, limits);
         return ImageIoReader.read(bytes, format, reader -> {
             ImageHeader header = reader.header(limits);
+            limits.checkRequest(1, header.height(), header.width());
             float[] rgb = new float[3 * header.height() * header.width()];
             reader.decodeInto(header, rgb, 0);
             return new DecodedImage(format, header.height(), header.width(), rgb);
@@ -58,7 +59,8 @@ public final class ImageDecoder {
      * @param files the encoded files, at least one
      * @param limits what each file may be
      * @return the batch
-     * @throws ImageTooLargeException if a file is over the limits, or the batch does not fit one array
+     * @throws ImageTooLargeException if a file is over the limits, or the batch is over the request's
+     *     pixel limit or does not fit one array
      * @throws ImageFormatException if a file cannot be decoded, or the files differ in size
      */
     public static DecodedBatch decodeAll(List<byte[]> files, ImageLimits limits) {
@@ -79,6 +81,7 @@ public final class ImageDecoder {
                         + "; all images of one request must have the same size");
             }
         }
+        limits.checkRequest(files.size(), first.height(), first.width());
         long plane = 3L * first.height() * first.width();
         if (plane * files.size() > Integer.MAX_VALUE - 8) {
             throw new ImageTooLargeException(files.size() + " images of " + first.size()

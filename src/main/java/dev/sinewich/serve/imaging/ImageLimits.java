@@ -5,15 +5,16 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * What one encoded image may be: at most {@code maxBytes} bytes, a header that declares at most
- * {@code maxPixels} pixels (width · height), and one of the allowed formats. Immutable and
- * thread-safe.
+ * What the images of one request may be: each encoded file at most {@code maxBytes} bytes, with a
+ * header that declares at most {@code maxPixels} pixels (width · height) and one of the allowed
+ * formats; all of them together at most {@code maxRequestPixels} pixels. Immutable and thread-safe.
  *
  * @param maxPixels the largest width · height one image may declare, at least 1
+ * @param maxRequestPixels the most pixels (N · width · height) one request may carry, at least 1
  * @param maxBytes the largest encoded file, in bytes, at least 1
  * @param formats the accepted formats, not empty
  */
-public record ImageLimits(long maxPixels, long maxBytes, Set<ImageFormat> formats) {
+public record ImageLimits(long maxPixels, long maxRequestPixels, long maxBytes, Set<ImageFormat> formats) {
 
     /** 4096 × 4096 pixels: one decoded image then takes 192 MiB of floats. */
     public static final long DEFAULT_MAX_PIXELS = 4096L * 4096L;
@@ -27,9 +28,9 @@ public record ImageLimits(long maxPixels, long maxBytes, Set<ImageFormat> format
      * @throws IllegalArgumentException if a limit is not positive or no format is allowed
      */
     public ImageLimits {
-        if (maxPixels < 1 || maxBytes < 1) {
+        if (maxPixels < 1 || maxRequestPixels < 1 || maxBytes < 1) {
             throw new IllegalArgumentException("image limits must be positive, found maxPixels=" + maxPixels
-                    + ", maxBytes=" + maxBytes);
+                    + ", maxRequestPixels=" + maxRequestPixels + ", maxBytes=" + maxBytes);
         }
         if (formats == null || formats.isEmpty()) {
             throw new IllegalArgumentException("image limits must allow at least one format");
@@ -41,11 +42,47 @@ public record ImageLimits(long maxPixels, long maxBytes, Set<ImageFormat> format
      * Returns limits that accept PNG and JPEG.
      *
      * @param maxPixels the largest width · height of one image
+     * @param maxRequestPixels the most pixels of all images of one request
+     * @param maxBytes the largest encoded file, in bytes
+     * @return the limits
+     */
+    public static ImageLimits of(long maxPixels, long maxRequestPixels, long maxBytes) {
+        return new ImageLimits(maxPixels, maxRequestPixels, maxBytes, EnumSet.allOf(ImageFormat.class));
+    }
+
+    /**
+     * Returns limits that accept PNG and JPEG, a request at most one largest image.
+     *
+     * @param maxPixels the largest width · height of one image, and of all images of one request
      * @param maxBytes the largest encoded file, in bytes
      * @return the limits
      */
     public static ImageLimits of(long maxPixels, long maxBytes) {
-        return new ImageLimits(maxPixels, maxBytes, EnumSet.allOf(ImageFormat.class));
+        return of(maxPixels, maxPixels, maxBytes);
+    }
+
+    /**
+     * Checks a request's total pixel count, known from its shape or its files' headers, before any
+     * pixel buffer is allocated.
+     *
+     * @param images N
+     * @param height h of every image
+     * @param width w of every image
+     * @throws ImageTooLargeException when N · h · w is over {@link #maxRequestPixels}
+     */
+    public void checkRequest(long images, long height, long width) {
+        long pixels;
+        try {
+            pixels = Math.multiplyExact(images, Math.multiplyExact(height, width));
+        } catch (ArithmeticException e) {
+            pixels = Long.MAX_VALUE;
+        }
+        if (pixels > maxRequestPixels) {
+            throw new ImageTooLargeException(images + (images == 1 ? " image" : " images") + " of " + width + "x" + height
+                    + " pixels make " + (pixels == Long.MAX_VALUE ? "too many" : String.valueOf(pixels))
+                    + " pixels; at most " + maxRequestPixels
+                    + " are accepted per request (sinewich.limits.max-request-pixels)");
+        }
     }
 
     /**

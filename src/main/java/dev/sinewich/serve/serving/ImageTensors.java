@@ -1,5 +1,6 @@
 package dev.sinewich.serve.serving;
 
+import dev.sinewich.serve.imaging.ImageLimits;
 import dev.sinewich.serve.imaging.ImageTooLargeException;
 import dev.sinewich.serve.model.ImageBatch;
 import dev.sinewich.serve.model.InvalidInputException;
@@ -11,28 +12,24 @@ import dev.sinewich.serve.model.InvalidInputException;
  */
 public final class ImageTensors {
 
-    /**
-     * The largest number of pixels (N·h·w) one request may carry, whatever the per-image limit:
-     * the values must fit one Java array.
-     */
-    public static final long MAX_REQUEST_PIXELS = 64L << 20;
+    /** The most values one request's images may have: they must fit one Java array. */
+    private static final long MAX_VALUES = Integer.MAX_VALUE - 8;
 
     private ImageTensors() {}
 
     /**
-     * Checks an image tensor's shape for a datatype before any data is read. One image may have
-     * at most {@code maxImagePixels} pixels (h·w, the same limit as for encoded images, setting
-     * {@code sinewich.limits.max-image-pixels}), and the request at most
-     * {@link #MAX_REQUEST_PIXELS}.
+     * Checks an image tensor's shape for a datatype before any data is read, by the same limits
+     * as encoded images: one image at most {@code sinewich.limits.max-image-pixels} (h·w), the
+     * request at most {@code sinewich.limits.max-request-pixels} (N·h·w).
      *
      * @param datatype FP32 or UINT8
      * @param shape the declared shape
-     * @param maxImagePixels the largest h·w of one image
+     * @param limits the image limits
      * @return the number of elements the data must hold
      * @throws InvalidInputException naming what is wrong
      * @throws ImageTooLargeException over a pixel limit (HTTP 413)
      */
-    public static int checkShape(String datatype, long[] shape, long maxImagePixels) {
+    public static int checkShape(String datatype, long[] shape, ImageLimits limits) {
         if (shape.length != 4) {
             throw new InvalidInputException("input 'image' must have 4 dimensions, "
                     + expectedLayout(datatype) + "; found " + shape.length);
@@ -50,14 +47,16 @@ public final class ImageTensors {
         }
         int h = channelAxis == 1 ? 2 : 1;
         long perImage = multiply(shape[h], shape[h + 1]);
-        if (perImage > maxImagePixels) {
+        if (perImage > limits.maxPixels()) {
             throw new ImageTooLargeException("input 'image' has " + shape[h] + " × " + shape[h + 1] + " = " + perImage
-                    + " pixels per image; at most " + maxImagePixels + " are accepted (sinewich.limits.max-image-pixels)");
+                    + " pixels per image; at most " + limits.maxPixels()
+                    + " are accepted (sinewich.limits.max-image-pixels)");
         }
+        limits.checkRequest(shape[0], shape[h], shape[h + 1]);
         long pixels = multiply(shape[0], perImage);
-        if (pixels > MAX_REQUEST_PIXELS) {
+        if (multiply(pixels, 3) > MAX_VALUES) {
             throw new ImageTooLargeException("input 'image' has " + pixels + " pixels in " + shape[0]
-                    + " images; at most " + MAX_REQUEST_PIXELS + " are accepted per request");
+                    + " images, more than one request can hold; send fewer or smaller images");
         }
         return (int) (pixels * 3);
     }

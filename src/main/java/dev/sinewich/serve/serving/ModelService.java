@@ -34,6 +34,7 @@ public class ModelService {
     private static final Logger LOG = Logger.getLogger(ModelService.class);
 
     private final ServingConfig config;
+    private final ModelRepository repository;
     private volatile SinewichModel model;
 
     /**
@@ -43,10 +44,17 @@ public class ModelService {
      */
     public ModelService(ServingConfig config) {
         this.config = config;
+        this.repository = ModelRepository.of(config.model().repository());
     }
 
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent event) {
         load();
+        if (repository.enabled()) {
+            LOG.infof("Bundles may be loaded at run time from the model repository %s", repository.root());
+        } else {
+            LOG.info("Loading bundles at run time is off: no model repository is configured "
+                    + "(sinewich.model.repository)");
+        }
     }
 
     void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) ShutdownEvent event) {
@@ -76,11 +84,13 @@ public class ModelService {
      * model; requests already running finish on the old one, which is then freed. If the new
      * bundle fails, the current model keeps serving.
      *
-     * @param path the bundle directory or zip on the server
+     * @param path the bundle directory or zip, absolute or relative to the model repository
+     * @throws ModelRepository.LoadingDisabledException when no repository is configured
+     * @throws ModelRepository.RepositoryRefusalException when the path is not a bundle inside it
      * @throws dev.sinewich.serve.bundle.BundleException naming the bundle's problem
      */
-    public synchronized void replace(Path path) {
-        SinewichModel next = open(path);
+    public synchronized void replace(String path) {
+        SinewichModel next = open(repository.resolve(path));
         SinewichModel previous = model;
         model = next;
         if (previous != null) {
@@ -105,7 +115,7 @@ public class ModelService {
         SinewichModel loaded;
         try (Bundle bundle = bundlePath == null
                 ? Bundle.openResource(ModelService.class.getClassLoader(), EMBEDDED)
-                : Bundle.open(bundlePath)) {
+                : Bundle.open(bundlePath, config.model().maxBundleSize().asLongValue())) {
             loaded = SinewichModel.load(bundle, SinewichModel.selectDevice(config.model().device()), kernelSettings(),
                     new EngineSettings(config.model().engine(), config.inference().threads()));
         }

@@ -59,6 +59,25 @@ public interface ServingConfig {
          */
         @WithDefault("32M")
         MemorySize maxImageBytes();
+
+        /**
+         * Returns the most pixels (N·h·w over every image) one request may carry, whatever its
+         * route or encoding: checked from the tensor's shape or the files' headers before any pixel
+         * buffer is allocated. A request's images take 12 bytes per pixel as floats.
+         *
+         * @return the pixel limit per request
+         */
+        @WithDefault("16777216")
+        long maxRequestPixels();
+
+        /**
+         * Returns how long a client may leave a request body unfinished without sending a byte
+         * before it gets 408 and its connection is closed.
+         *
+         * @return the read timeout
+         */
+        @WithDefault("5s")
+        Duration bodyReadTimeout();
     }
 
     /** How per-task weights are provided. */
@@ -119,6 +138,22 @@ public interface ServingConfig {
          */
         @WithDefault("auto")
         String engine();
+
+        /**
+         * Returns the model repository: the folder that bundles loaded at run time (the admin API)
+         * must come from. Absent means bundles cannot be loaded at run time.
+         *
+         * @return the repository root, if configured
+         */
+        Optional<String> repository();
+
+        /**
+         * Returns the most bytes a zipped bundle may unpack to; unpacking stops there.
+         *
+         * @return the limit
+         */
+        @WithDefault("1G")
+        MemorySize maxBundleSize();
     }
 
     /** How forward passes are executed. */

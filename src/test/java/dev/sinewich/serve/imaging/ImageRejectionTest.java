@@ -160,7 +160,7 @@ class ImageRejectionTest {
 
     @Test
     void formatsCanBeRestricted() {
-        ImageLimits pngOnly = new ImageLimits(1 << 20, 1 << 20, EnumSet.of(ImageFormat.PNG));
+        ImageLimits pngOnly = new ImageLimits(1 << 20, 1 << 20, 1 << 20, EnumSet.of(ImageFormat.PNG));
         assertMentions(rejected(smallJpeg(), pngOnly), "JPEG", "accepted formats are PNG");
     }
 

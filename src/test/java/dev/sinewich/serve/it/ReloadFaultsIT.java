@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Replacing the served bundle at run time through the admin endpoint: every broken bundle is
- * refused with 400 and its problem, and the previous model goes on serving, same version; a good
- * bundle then replaces it.
+ * Replacing the served bundle at run time through the admin endpoint, from the model repository:
+ * every broken bundle is refused with 400 and its problem, and the previous model goes on serving,
+ * same version; a good bundle then replaces it.
  */
 class ReloadFaultsIT {
 
@@ -34,7 +34,8 @@ class ReloadFaultsIT {
     void aFailedReloadKeepsThePreviousModelAndAGoodOneReplacesIt() throws Exception {
         Path served = BrokenBundles.copy(tmp.resolve("served"), "1");
         Map<String, String> env = Map.of("SINEWICH_MODEL_PATH", served.toString(),
-                "SINEWICH_SECURITY_ADMIN_ENABLED", "true", "SINEWICH_SECURITY_ADMIN_KEYS", ADMIN_KEY);
+                "SINEWICH_SECURITY_ADMIN_ENABLED", "true", "SINEWICH_SECURITY_ADMIN_KEYS", ADMIN_KEY,
+                "SINEWICH_MODEL_REPOSITORY", tmp.toString());
         try (ServerProcess server = ServerProcess.start(env)) {
             server.awaitReady(Duration.ofSeconds(180));
             assertServes(server, "1");
@@ -43,7 +44,7 @@ class ReloadFaultsIT {
                     "header is not valid JSON", BrokenBundles.corruptHeader(tmp.resolve("header")),
                     "expected shape", BrokenBundles.misShaped(tmp.resolve("shape")),
                     "element 0 is NaN", BrokenBundles.nanTensor(tmp.resolve("nan")),
-                    "expected a bundle directory or a .zip file, found nothing", tmp.resolve("missing"));
+                    "not a bundle inside the model repository", tmp.resolve("missing"));
             for (Map.Entry<String, Path> e : broken.entrySet()) {
                 HttpResponse<String> r = reload(server, e.getValue());
                 assertEquals(400, r.statusCode(), r.body());

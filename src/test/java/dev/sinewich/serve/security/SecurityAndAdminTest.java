@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sinewich.serve.api.grpc.oip.GRPCInferenceServiceGrpc;
 import dev.sinewich.serve.api.grpc.oip.ModelMetadataRequest;
@@ -47,8 +48,30 @@ class SecurityAndAdminTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             return Map.of("sinewich.security.api-keys", KEY, "sinewich.security.admin-enabled", "true",
-                    "sinewich.security.admin-keys", ADMIN);
+                    "sinewich.security.admin-keys", ADMIN, "sinewich.model.repository", repository().toString(),
+                    "sinewich.model.max-bundle-size", "4M");
         }
+    }
+
+    /**
+     * The model repository of these tests: the two conformance bundles the admin test loads, copied
+     * in (a link out of the repository would be refused), made once per JVM.
+     */
+    static synchronized Path repository() {
+        Path root = Paths.get("target/admin-repository").toAbsolutePath();
+        try {
+            for (String bundle : new String[] {"s2_lora_lowpass_clock", "s4_mixed_downscale"}) {
+                Path target = root.resolve(bundle);
+                Files.createDirectories(target);
+                for (String file : new String[] {"sinewich.json", "model.safetensors"}) {
+                    Files.copy(CONFORMANCE.resolve(bundle + "/bundle/" + file), target.resolve(file),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return root;
     }
 
     @GrpcClient("oip")
@@ -103,7 +126,7 @@ class SecurityAndAdminTest {
                 .post("/v2/models/" + S4 + "/infer").then().statusCode(400).body("error", containsString("unknown task"));
 
         // a broken bundle is refused and the current model keeps serving
-        Path broken = Files.createTempDirectory("broken-bundle");
+        Path broken = Files.createTempDirectory(repository(), "broken-bundle");
         Files.copy(CONFORMANCE.resolve("s2_lora_lowpass_clock/bundle/sinewich.json"), broken.resolve("sinewich.json"));
         Files.write(broken.resolve("model.safetensors"), new byte[] {1, 2, 3});
         given().auth().oauth2(ADMIN).contentType(ContentType.JSON).body("{\"path\":\"" + broken + "\"}")
@@ -111,9 +134,9 @@ class SecurityAndAdminTest {
         given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("depth"))
                 .post("/v2/models/" + S4 + "/infer").then().statusCode(200);
 
-        // replace, unload, load back
+        // replace (a path relative to the repository), unload, load back (an absolute one inside it)
         given().auth().oauth2(ADMIN).contentType(ContentType.JSON)
-                .body("{\"path\":\"" + CONFORMANCE.resolve("s2_lora_lowpass_clock/bundle") + "\"}")
+                .body("{\"path\":\"s2_lora_lowpass_clock\"}")
                 .put("/admin/model").then().statusCode(200).body("name", equalTo(S2));
         given().auth().oauth2(KEY).get("/v2/models/" + S4).then().statusCode(404);
         given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("saliency"))
@@ -124,9 +147,58 @@ class SecurityAndAdminTest {
         given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("saliency"))
                 .post("/v2/models/" + S2 + "/infer").then().statusCode(503).header("Retry-After", "1");
         given().auth().oauth2(ADMIN).contentType(ContentType.JSON)
-                .body("{\"path\":\"" + CONFORMANCE.resolve("s4_mixed_downscale/bundle") + "\"}")
+                .body("{\"path\":\"" + repository().resolve("s4_mixed_downscale") + "\"}")
                 .put("/admin/model").then().statusCode(200).body("name", equalTo(S4));
         given().get("/v2/health/ready").then().statusCode(200);
+    }
+
+    /**
+     * Admin loads are confined to the model repository: a bundle outside it (by absolute path,
+     * {@code ..}, or a link that leads out), system files, {@code /proc}, a FIFO, a NUL byte, the
+     * root itself and a missing path all get the one refusal, which names no server path; a zip
+     * that unpacks past the size limit is stopped there. The served model goes on serving.
+     */
+    @Test
+    void adminLoadsStayInsideTheModelRepository() throws Exception {
+        Path root = repository();
+        Path outside = Files.createTempDirectory("outside-repository");
+        for (String file : new String[] {"sinewich.json", "model.safetensors"}) {
+            Files.copy(CONFORMANCE.resolve("s2_lora_lowpass_clock/bundle/" + file), outside.resolve(file));
+        }
+        Path link = root.resolve("link-out");
+        Files.deleteIfExists(link);
+        Files.createSymbolicLink(link, outside);
+        Path fifo = root.resolve("pipe");
+        Files.deleteIfExists(fifo);
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        // JSON string contents: the NUL byte is sent as the escape \\u0000
+        String[] refused = {outside.toString(), link.toString(), "link-out", "../../../../etc", "/etc/passwd",
+            "/proc/self/environ", "s2_lora_lowpass_clock/../..", "missing", fifo.toString(), "pipe",
+            "s2_lora_lowpass_clock\\u0000/x", root.toString(), "."};
+        for (String path : refused) {
+            String error = given().auth().oauth2(ADMIN).contentType(ContentType.JSON)
+                    .body("{\"path\":\"" + path + "\"}").put("/admin/model")
+                    .then().statusCode(400).extract().path("error");
+            assertEquals(dev.sinewich.serve.serving.ModelRepository.REFUSAL, error, path);
+        }
+
+        // 8 MiB of zeros zip to a few KiB; the limit in these tests is 4 MiB
+        Path zip = root.resolve("too-big.zip");
+        try (var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(zip))) {
+            out.putNextEntry(new java.util.zip.ZipEntry("sinewich.json"));
+            out.write(Files.readAllBytes(CONFORMANCE.resolve("s2_lora_lowpass_clock/bundle/sinewich.json")));
+            out.putNextEntry(new java.util.zip.ZipEntry("model.safetensors"));
+            out.write(new byte[8 << 20]);
+        }
+        assertTrue(Files.size(zip) < (1 << 20), "the zip is small: " + Files.size(zip));
+        given().auth().oauth2(ADMIN).contentType(ContentType.JSON).body("{\"path\":\"too-big.zip\"}")
+                .put("/admin/model").then().statusCode(400)
+                .body("error", containsString("unpacks to more than 4194304 bytes"))
+                .body("error", not(containsString("/")));
+
+        given().get("/v2/health/ready").then().statusCode(200);
+        given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("depth"))
+                .post("/v2/models/" + S4 + "/infer").then().statusCode(200);
     }
 
     private static byte[] depthTaskFile(String name) throws Exception {

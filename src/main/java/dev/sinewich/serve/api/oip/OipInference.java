@@ -27,6 +27,12 @@ public class OipInference {
     public static final String IMAGE = "image";
 
     private final InferenceService inference;
+    /**
+     * The request parameters: the task, the deadline and the binary data extension's default for
+     * outputs. Any other is a 400, so that a misspelt one is not silently ignored.
+     */
+    static final List<String> PARAMETERS = List.of("task", "timeout_ms", "binary_data_output");
+
     private final ImageLimits limits;
 
     /**
@@ -37,7 +43,8 @@ public class OipInference {
      */
     public OipInference(InferenceService inference, ServingConfig config) {
         this.inference = inference;
-        this.limits = ImageLimits.of(config.limits().maxImagePixels(), config.limits().maxImageBytes().asLongValue());
+        this.limits = ImageLimits.of(config.limits().maxImagePixels(), config.limits().maxRequestPixels(),
+                config.limits().maxImageBytes().asLongValue());
     }
 
     /**
@@ -49,6 +56,12 @@ public class OipInference {
      *     the caller goes away
      */
     public CompletableFuture<InferenceResult> infer(String modelName, InferRequest request) {
+        for (String name : request.parameters().keySet()) {
+            if (!PARAMETERS.contains(name)) {
+                throw new InvalidInputException("unknown request parameter '" + name + "'; accepted are "
+                        + String.join(", ", PARAMETERS));
+            }
+        }
         Object task = request.parameters().get("task");
         Duration deadline = deadline(request.parameters().get("timeout_ms"));
         if (task == null) {
@@ -105,7 +118,7 @@ public class OipInference {
             throw new InvalidInputException("input 'image' datatype must be FP32 (N, 3, h, w), UINT8 (N, h, w, 3) "
                     + "or BYTES (N) of PNG/JPEG files; found " + datatype);
         }
-        int expected = ImageTensors.checkShape(datatype, input.shape(), limits.maxPixels());
+        int expected = ImageTensors.checkShape(datatype, input.shape(), limits);
         int found = input.count();
         if (found != expected) {
             throw new InvalidInputException("input 'image' of shape " + java.util.Arrays.toString(input.shape())

@@ -17,7 +17,6 @@ import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -57,7 +56,7 @@ public class AdminResource {
         if (request == null || request.path() == null || request.path().isBlank()) {
             throw new InvalidInputException("the body must be {\"path\": \"<bundle directory or zip on the server>\"}");
         }
-        models.replace(Paths.get(request.path()));
+        models.replace(request.path());
         return summary(models.model());
     }
 

@@ -14,15 +14,18 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 /**
  * Refuses a request whose {@code Content-Length} is over {@code quarkus.http.limits.max-body-size}
  * with 413 and the usual JSON error body, before the body is read. Quarkus refuses such a request
- * too, but with an empty body; this route runs just before Quarkus's own check, so callers learn the
- * size and the limit. A body of unknown length (chunked) that grows past the limit is still cut
- * off by Quarkus while it is read. Stateless and thread-safe.
+ * too, but with an empty body; this route runs before the body is read, so callers learn the size
+ * and the limit at once. A body of unknown length (chunked) that grows past the limit is cut off
+ * while it is read ({@link RequestBodyRoute}). Stateless and thread-safe.
  */
 @ApplicationScoped
 public class BodyLimitRoute {
 
-    /** Just before Quarkus's upload-limit route ({@code RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT}, −2). */
-    static final int ORDER = -3;
+    /**
+     * Before {@link RequestBodyRoute} (which reads the body) and Quarkus's upload-limit route
+     * ({@code RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT}, −2).
+     */
+    static final int ORDER = -4;
 
     private final long limit;
 

@@ -36,9 +36,12 @@ public class ErrorMapper {
             Response r = ((WebApplicationException) failure).getResponse();
             return error(r.getStatus(), r.getStatusInfo().getReasonPhrase());
         }
-        Failure f = Failure.of(failure);
+        Failure f = Failure.of(MultipartErrors.asClientError(failure));
         if (f.internal()) {
             LOG.error("request failed", failure);
+        } else {
+            // a client's mistake or disconnect: one line, no trace
+            LOG.debugf("request refused with %d: %s", f.httpStatus(), f.message());
         }
         Response response = error(f.httpStatus(), f.message());
         return f.retryable() ? Response.fromResponse(response).header("Retry-After", "1").build() : response;

@@ -58,8 +58,16 @@ final class BadImages {
 
     /** A small PNG whose header claims 50000 × 50000 pixels, with a correct CRC. */
     static byte[] pngBomb() {
+        return pngClaiming(50000, 50000);
+    }
+
+    /**
+     * A small PNG whose header claims width × height pixels, with a correct CRC: it can be refused
+     * from its header, and could not be decoded.
+     */
+    static byte[] pngClaiming(int width, int height) {
         byte[] bomb = png();
-        ByteBuffer.wrap(bomb, 16, 8).putInt(50000).putInt(50000); // IHDR width and height
+        ByteBuffer.wrap(bomb, 16, 8).putInt(width).putInt(height); // IHDR width and height
         CRC32 crc = new CRC32();
         crc.update(bomb, 12, 17);
         ByteBuffer.wrap(bomb, 29, 4).putInt((int) crc.getValue());

@@ -21,6 +21,9 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -42,6 +45,9 @@ class BadInputCorpusTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The longest message an error may carry (docs/ERRORS.md), with room for a cut's note. */
+    private static final int MAX_MESSAGE = 1100;
+
     @TestHTTPResource("/")
     URL root;
 
@@ -61,16 +67,55 @@ class BadInputCorpusTest {
         cases.forEach(c -> perSurface.merge(c.surface(), 1, Integer::sum));
         assertTrue(cases.size() >= 40, "corpus size " + cases.size());
         assertEquals(4, perSurface.size(), perSurface::toString);
-        Stream<DynamicTest> bad = cases.stream()
-                .map(c -> DynamicTest.dynamicTest(c.displayName(), () -> check(c, c.request().send(clients))));
+        TraceWatch traces = new TraceWatch();
+        Stream<DynamicTest> bad = Stream.concat(
+                Stream.of(DynamicTest.dynamicTest("watch the log", traces::install)),
+                cases.stream().map(c -> DynamicTest.dynamicTest(c.displayName(),
+                        () -> check(c, c.request().send(clients)))));
         Stream<DynamicTest> after = Stream.of(
                 DynamicTest.dynamicTest("REST_V1: chunked body over the 64 MB limit", () -> chunkedOverLimit(clients)),
                 DynamicTest.dynamicTest("after the corpus: REST_V1 still predicts", () -> goodNativeRest(clients)),
                 DynamicTest.dynamicTest("after the corpus: REST_V2 still infers", () -> goodOipRest(clients)),
                 DynamicTest.dynamicTest("after the corpus: GRPC_V1 still predicts", () -> goodTypedGrpc(clients)),
                 DynamicTest.dynamicTest("after the corpus: GRPC_OIP still infers", () -> goodOipGrpc(clients)),
-                DynamicTest.dynamicTest("after the corpus: health is UP", () -> health()));
+                DynamicTest.dynamicTest("after the corpus: health is UP", () -> health()),
+                DynamicTest.dynamicTest("after the corpus: no stack trace and no ERROR in the log", traces::check));
         return Stream.concat(bad, after);
+    }
+
+    /**
+     * Collects every log record at ERROR (SEVERE) or carrying a throwable while the corpus runs:
+     * clients' mistakes are logged in one line at DEBUG or INFO, never as a server fault.
+     */
+    private static final class TraceWatch extends Handler {
+        private final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        void install() {
+            java.util.logging.Logger.getLogger("").addHandler(this);
+        }
+
+        void check() {
+            java.util.logging.Logger.getLogger("").removeHandler(this);
+            assertTrue(seen.isEmpty(), () -> "the log has " + seen.size() + " errors or stack traces: " + seen);
+        }
+
+        @Override
+        public void publish(LogRecord record) {
+            if (record.getThrown() != null || record.getLevel().intValue() >= Level.SEVERE.intValue()) {
+                seen.add(record.getLevel() + " " + record.getLoggerName() + ": " + record.getMessage()
+                        + (record.getThrown() == null ? "" : " / " + record.getThrown()));
+            }
+        }
+
+        @Override
+        public void flush() {
+            // nothing buffered
+        }
+
+        @Override
+        public void close() {
+            // nothing held
+        }
     }
 
     private static void check(BadInput c, Answer answer) {
@@ -85,6 +130,8 @@ class BadInputCorpusTest {
         assertTrue(answer.message().contains(c.fragment()),
                 () -> "expected '" + c.fragment() + "' in the message: " + answer);
         assertFalse(LEAK.matcher(answer.raw()).find(), () -> "no stack trace or exception class: " + answer);
+        assertTrue(answer.message().length() <= MAX_MESSAGE, () -> "a brief message, quoting the caller briefly ("
+                + answer.message().length() + " characters): " + answer.message().substring(0, 300));
     }
 
     /**

@@ -113,6 +113,20 @@ final class GrpcCases {
                 oip("BYTES JPEG claiming 50000x50000", INVALID, "50000x50000", infer("depth")
                         .addInputs(tensor("BYTES", 1).setContents(InferTensorContents.newBuilder()
                                 .addBytesContents(ByteString.copyFrom(BadImages.jpegBomb()))))),
+                oip("BYTES: five 4096x4096 PNGs, each within the image limit", INVALID,
+                        "make 83886080 pixels; at most 16777216 are accepted per request", infer("depth")
+                        .addInputs(tensor("BYTES", 5).setContents(fivePngs(BadImages.pngClaiming(4096, 4096))))),
+                oip("raw BYTES: five 4096x4096 PNGs", INVALID, "sinewich.limits.max-request-pixels",
+                        rawBytes(infer("depth"), BadImages.pngClaiming(4096, 4096), 5)),
+                oip("FP32 images over the request pixel limit", INVALID, "sinewich.limits.max-request-pixels",
+                        infer("depth").addInputs(tensor("FP32", 2, 3, 4096, 4096))
+                                .addRawInputContents(ByteString.copyFrom(new byte[4]))),
+                oip("unknown request parameter", INVALID, "unknown request parameter 'taks'", infer("depth")
+                        .putParameters("taks", InferParameter.newBuilder().setStringParam("x").build())
+                        .addInputs(uint8(1, 1, 1, 3)).addRawInputContents(ByteString.copyFrom(new byte[3]))),
+                oip("10,000 inputs", INVALID, "more characters", manyInputs(infer("depth"), 10_000)),
+                oip("a task name of 5 MB", INVALID, "more characters", infer("t".repeat(5 << 20))
+                        .addInputs(uint8(1, 1, 1, 3)).addRawInputContents(ByteString.copyFrom(new byte[3]))),
                 oip("parameter without a value", INVALID, "parameter 'task' has no value",
                         ModelInferRequest.newBuilder().setModelName(RestCases.MODEL)
                                 .putParameters("task", InferParameter.getDefaultInstance())),
@@ -123,6 +137,31 @@ final class GrpcCases {
                         c -> c.grpc(INFER, infer("depth").addInputs(uint8(1, 4096, 5462, 3))
                                 .addRawInputContents(ByteString.copyFrom(new byte[RestCases.OVER_LIMIT]))
                                 .build().toByteArray())));
+    }
+
+    private static InferTensorContents fivePngs(byte[] png) {
+        InferTensorContents.Builder b = InferTensorContents.newBuilder();
+        for (int i = 0; i < 5; i++) {
+            b.addBytesContents(ByteString.copyFrom(png));
+        }
+        return b.build();
+    }
+
+    /** BYTES in raw_input_contents: each element a 4-byte little-endian length, then its bytes. */
+    private static ModelInferRequest.Builder rawBytes(ModelInferRequest.Builder request, byte[] file, int copies) {
+        ByteBuffer raw = ByteBuffer.allocate(copies * (4 + file.length)).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < copies; i++) {
+            raw.putInt(file.length).put(file);
+        }
+        return request.addInputs(tensor("BYTES", copies)).addRawInputContents(ByteString.copyFrom(raw.array()));
+    }
+
+    private static ModelInferRequest.Builder manyInputs(ModelInferRequest.Builder request, int count) {
+        for (int i = 0; i < count; i++) {
+            request.addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("input_" + i).setDatatype("UINT8")
+                    .addShape(1)).addRawInputContents(ByteString.copyFrom(new byte[1]));
+        }
+        return request;
     }
 
     private static PredictRequest.Builder predict() {

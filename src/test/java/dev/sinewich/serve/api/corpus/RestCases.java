@@ -54,7 +54,14 @@ final class RestCases {
                 rest(REST_V1, "multipart with a truncated PNG", 400, "truncated or corrupt PNG",
                         c -> multipart(c, "image", BadImages.truncatedPng())),
                 rest(REST_V1, "body over the 64 MB limit", 413, "67108864",
-                        c -> c.postHeadersOnly(PREDICT, "image/png", OVER_LIMIT)));
+                        c -> c.postHeadersOnly(PREDICT, "image/png", OVER_LIMIT)),
+                rest(REST_V1, "unknown query parameter", 400, "unknown query parameter 'taks'; accepted are task",
+                        c -> c.post(PREDICT + "&taks=depth", "image/png", BadImages.png())),
+                rest(REST_V1, "multipart body cut off mid-part", 400, "multipart",
+                        c -> c.post(PREDICT, "multipart/form-data; boundary=" + BOUNDARY,
+                                Arrays.copyOf(multipartBody("image", BadImages.png()), 200))),
+                rest(REST_V1, "multipart body with 5000 parts", 400, "multipart",
+                        c -> c.post(PREDICT, "multipart/form-data; boundary=" + BOUNDARY, manyParts(5000))));
     }
 
     static List<BadInput> oipRest() {
@@ -82,8 +89,21 @@ final class RestCases {
                         request("depth", uint8Input("[1, -2, 2, 3]", 12))),
                 v2Json("huge dimensions", 413, "pixels per image; at most",
                         request("depth", uint8Input("[1, 100000, 100000, 3]", 12))),
-                v2Json("more pixels than one request may carry", 413, "pixels in 1000000 images; at most",
+                v2Json("more pixels than one request may carry", 413,
+                        "256000000 pixels; at most 16777216 are accepted per request",
                         request("depth", uint8Input("[1000000, 16, 16, 3]", 12))),
+                v2Json("FP32 images over the request pixel limit", 413, "sinewich.limits.max-request-pixels",
+                        request("depth", "{\"name\": \"image\", \"datatype\": \"FP32\", "
+                                + "\"shape\": [2, 3, 4096, 4096], \"data\": [0.5]}")),
+                v2Json("BYTES: five 4096x4096 PNGs, each within the image limit", 413,
+                        "5 images of 4096x4096 pixels make 83886080 pixels; at most 16777216",
+                        request("depth", bytesInput(BadImages.pngClaiming(4096, 4096), 5))),
+                v2Json("unknown request parameter", 400, "unknown request parameter 'taks'; accepted are task",
+                        "{\"parameters\": {\"task\": \"depth\", \"taks\": \"x\"}, \"inputs\": ["
+                                + uint8Input("[1, 2, 2, 3]", 12) + "]}"),
+                v2Json("a task name of 5 MB", 400, "more characters", request("d".repeat(5 << 20),
+                        uint8Input("[1, 2, 2, 3]", 12))),
+                v2Json("10,000 inputs", 400, "expected exactly one input named 'image'", manyInputs(10_000)),
                 v2Json("data shorter than the shape", 400, "needs 12 values, found 11",
                         request("depth", uint8Input("[1, 2, 2, 3]", 11))),
                 v2Json("UINT8 value out of range", 400, "UINT8 values are integers from 0 to 255", request("depth",
@@ -120,13 +140,29 @@ final class RestCases {
         return rest(REST_V1, name, status, fragment, c -> c.post(PREDICT, type, body));
     }
 
+    private static final String BOUNDARY = "corpus-boundary-7d1e";
+
     private static Answer multipart(Clients c, String part, byte[] file) throws Exception {
-        String boundary = "corpus-boundary-7d1e";
-        byte[] head = ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part
+        return c.post(PREDICT, "multipart/form-data; boundary=" + BOUNDARY, multipartBody(part, file));
+    }
+
+    private static byte[] multipartBody(String part, byte[] file) {
+        byte[] head = ("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"" + part
                 + "\"; filename=\"photo.png\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        byte[] tail = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer body = ByteBuffer.allocate(head.length + file.length + tail.length).put(head).put(file).put(tail);
-        return c.post(PREDICT, "multipart/form-data; boundary=" + boundary, body.array());
+        byte[] tail = ("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.US_ASCII);
+        return ByteBuffer.allocate(head.length + file.length + tail.length).put(head).put(file).put(tail).array();
+    }
+
+    /** Many small form fields before the image part. */
+    private static byte[] manyParts(int fields) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < fields; i++) {
+            b.append("--").append(BOUNDARY).append("\r\nContent-Disposition: form-data; name=\"f").append(i)
+                    .append("\"\r\n\r\nx\r\n");
+        }
+        byte[] head = b.toString().getBytes(StandardCharsets.US_ASCII);
+        byte[] image = multipartBody("image", BadImages.png());
+        return ByteBuffer.allocate(head.length + image.length).put(head).put(image).array();
     }
 
     private static BadInput v2Json(String name, int status, String fragment, String json) {
@@ -160,8 +196,22 @@ final class RestCases {
     }
 
     private static String bytesInput(byte[] file) {
-        return "{\"name\": \"image\", \"datatype\": \"BYTES\", \"shape\": [1], \"data\": [\""
-                + Base64.getEncoder().encodeToString(file) + "\"]}";
+        return bytesInput(file, 1);
+    }
+
+    private static String bytesInput(byte[] file, int copies) {
+        String one = "\"" + Base64.getEncoder().encodeToString(file) + "\"";
+        return "{\"name\": \"image\", \"datatype\": \"BYTES\", \"shape\": [" + copies + "], \"data\": ["
+                + String.join(", ", java.util.Collections.nCopies(copies, one)) + "]}";
+    }
+
+    private static String manyInputs(int count) {
+        StringBuilder inputs = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            inputs.append(i == 0 ? "" : ", ").append("{\"name\": \"input_").append(i)
+                    .append("\", \"datatype\": \"UINT8\", \"shape\": [1], \"data\": [1]}");
+        }
+        return "{\"parameters\": {\"task\": \"depth\"}, \"inputs\": [" + inputs + "]}";
     }
 
     static byte[] bytes(String s) {

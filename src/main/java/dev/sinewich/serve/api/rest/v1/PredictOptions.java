@@ -5,6 +5,7 @@ import dev.sinewich.serve.model.InvalidInputException;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -24,18 +25,29 @@ public record PredictOptions(List<SinewichConfig.Task> tasks, OutputFormat forma
     /** The task parameter value that selects every served task. */
     static final String ALL = "all";
 
+    /** The query parameters of a prediction; any other is a 400, so that a misspelt one is not ignored. */
+    static final List<String> PARAMETERS = List.of("task", "tasks", "format", "include", "timeout_ms");
+
     /**
      * Checks and resolves the query against the tasks served now.
      *
      * @param query the query parameters
+     * @param names the names of every query parameter sent
      * @param accept the acceptable media types, most preferred first
      * @param served the tasks the model serves now
      * @return the options
-     * @throws InvalidInputException naming what is wrong: no task, an unknown task, {@code all}
+     * @throws InvalidInputException naming what is wrong: an unknown parameter, no task, an unknown task, {@code all}
      *     with other names, an unknown format or include, a format that cannot show the tasks, or
      *     a {@code timeout_ms} that is not an integer
      */
-    public static PredictOptions parse(PredictQuery query, List<MediaType> accept, List<SinewichConfig.Task> served) {
+    public static PredictOptions parse(PredictQuery query, Collection<String> names, List<MediaType> accept,
+            List<SinewichConfig.Task> served) {
+        for (String name : names) {
+            if (!PARAMETERS.contains(name)) {
+                throw new InvalidInputException("unknown query parameter '" + name + "'; accepted are "
+                        + String.join(", ", PARAMETERS));
+            }
+        }
         List<SinewichConfig.Task> tasks = tasks(names(query), served);
         OutputFormat format = OutputFormat.select(query.format, accept);
         format.check(tasks);

@@ -26,6 +26,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -73,7 +74,8 @@ public class PredictResource {
         this.models = models;
         this.inference = inference;
         this.metrics = metrics;
-        this.limits = ImageLimits.of(config.limits().maxImagePixels(), config.limits().maxImageBytes().asLongValue());
+        this.limits = ImageLimits.of(config.limits().maxImagePixels(), config.limits().maxRequestPixels(),
+                config.limits().maxImageBytes().asLongValue());
     }
 
     /**
@@ -82,6 +84,7 @@ public class PredictResource {
      * @param model the model name
      * @param query the tasks, format, include and timeout parameters
      * @param headers the request headers ({@code Accept})
+     * @param uri the request URI (every query parameter must be known)
      * @param body the image file
      * @return the answer once the forward pass is done
      */
@@ -89,8 +92,8 @@ public class PredictResource {
     @Consumes({"image/png", "image/jpeg"})
     @Blocking
     public Uni<Response> predict(@RestPath String model, @BeanParam PredictQuery query, HttpHeaders headers,
-            byte[] body) {
-        return predict(model, query, headers, () -> body);
+            UriInfo uri, byte[] body) {
+        return predict(model, query, uri, headers, () -> body);
     }
 
     /**
@@ -99,6 +102,7 @@ public class PredictResource {
      * @param model the model name
      * @param query the tasks, format, include and timeout parameters
      * @param headers the request headers ({@code Accept})
+     * @param uri the request URI (every query parameter must be known)
      * @param image the uploaded file, or {@code null} when the part is missing
      * @return the answer once the forward pass is done
      */
@@ -106,8 +110,8 @@ public class PredictResource {
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Blocking
     public Uni<Response> predictUpload(@RestPath String model, @BeanParam PredictQuery query, HttpHeaders headers,
-            @RestForm(PART) FileUpload image) {
-        return predict(model, query, headers, () -> read(image));
+            UriInfo uri, @RestForm(PART) FileUpload image) {
+        return predict(model, query, uri, headers, () -> read(image));
     }
 
     /**
@@ -131,14 +135,16 @@ public class PredictResource {
                 + "; send " + ACCEPTED);
     }
 
-    private Uni<Response> predict(String modelName, PredictQuery query, HttpHeaders headers, Supplier<byte[]> body) {
+    private Uni<Response> predict(String modelName, PredictQuery query, UriInfo uri, HttpHeaders headers,
+            Supplier<byte[]> body) {
         return Observed.call(metrics, API, label -> {
             String type = headers.getHeaderString(HttpHeaders.CONTENT_TYPE);
             if (type == null || type.isBlank()) {
                 throw unsupported(type); // Quarkus REST routes a body without a type to the raw-image method
             }
             SinewichModel model = models.model(modelName);
-            PredictOptions options = PredictOptions.parse(query, headers.getAcceptableMediaTypes(), model.tasks());
+            PredictOptions options = PredictOptions.parse(query, uri.getQueryParameters().keySet(),
+                    headers.getAcceptableMediaTypes(), model.tasks());
             label.set(options.tasks().size() == 1 ? options.tasks().get(0).name() : "multi", true);
             byte[] file = body.get();
             if (file == null || file.length == 0) {

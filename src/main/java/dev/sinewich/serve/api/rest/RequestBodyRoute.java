@@ -1,0 +1,127 @@
+package dev.sinewich.serve.api.rest;
+
+import dev.sinewich.serve.api.BodyReadTimeoutException;
+import dev.sinewich.serve.api.BodyTooLargeException;
+import dev.sinewich.serve.serving.ServingConfig;
+import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.impl.RoutingContextInternal;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/**
+ * Reads every request body on the event loop, into memory, before any endpoint runs: the REST
+ * layer then reads it from there, so a slow or stalled client never holds a worker thread (reading
+ * on a worker would block it for as long as the client dawdles, and a few hundred such clients
+ * would starve every other request). Two limits apply while reading: the body size
+ * ({@code quarkus.http.limits.max-body-size}: 413, also for a chunked body that grows past it) and
+ * the read timeout ({@code sinewich.limits.body-read-timeout}: a client that sends no byte for that
+ * long gets 408). Either answer carries the usual JSON error and closes the connection. Stateless
+ * and thread-safe (each request's state lives on its own event loop).
+ */
+@ApplicationScoped
+public class RequestBodyRoute {
+
+    /** After the declared-length check ({@link BodyLimitRoute#ORDER}), before Quarkus's own body routes. */
+    static final int ORDER = BodyLimitRoute.ORDER + 1;
+
+    private final long limit;
+    private final long timeoutNanos;
+    private final long periodMillis;
+
+    /**
+     * Creates the route.
+     *
+     * @param limit the HTTP server's body limit
+     * @param config the server settings (the read timeout)
+     */
+    public RequestBodyRoute(@ConfigProperty(name = "quarkus.http.limits.max-body-size") MemorySize limit,
+            ServingConfig config) {
+        Duration timeout = config.limits().bodyReadTimeout();
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("sinewich.limits.body-read-timeout must be positive, found " + timeout);
+        }
+        this.limit = limit.asLongValue();
+        this.timeoutNanos = timeout.toNanos();
+        this.periodMillis = Math.max(10, timeout.toMillis() / 4);
+    }
+
+    void install(@Observes Router router) {
+        router.route().order(ORDER).handler(this::read);
+    }
+
+    private void read(RoutingContext ctx) {
+        HttpServerRequest request = ctx.request();
+        if (request.isEnded() || !declaresBody(request)) {
+            ctx.next();
+            return;
+        }
+        Vertx vertx = ctx.vertx();
+        Body body = new Body(System.nanoTime());
+        long timer = vertx.setPeriodic(periodMillis, id -> {
+            if (body.done) {
+                vertx.cancelTimer(id);
+            } else if (System.nanoTime() - body.lastByte >= timeoutNanos) {
+                body.done = true;
+                vertx.cancelTimer(id);
+                BodyLimitRoute.refuse(ctx, new BodyReadTimeoutException("no part of the request body arrived for "
+                        + Duration.ofNanos(timeoutNanos).toMillis() + " ms after " + body.buffer.length()
+                        + " bytes; the connection is closed (sinewich.limits.body-read-timeout)"));
+            }
+        });
+        request.handler(chunk -> {
+            if (body.done) {
+                return;
+            }
+            body.lastByte = System.nanoTime();
+            if ((long) body.buffer.length() + chunk.length() > limit) {
+                body.done = true;
+                vertx.cancelTimer(timer);
+                BodyLimitRoute.refuse(ctx, new BodyTooLargeException("the request body has more than " + limit
+                        + " bytes, the limit (quarkus.http.limits.max-body-size)"));
+                return;
+            }
+            body.buffer.appendBuffer(chunk);
+        });
+        request.exceptionHandler(failure -> {
+            body.done = true; // the client went away; nothing to answer
+            vertx.cancelTimer(timer);
+        });
+        request.endHandler(end -> {
+            if (body.done) {
+                return;
+            }
+            body.done = true;
+            vertx.cancelTimer(timer);
+            ((RoutingContextInternal) ctx).setBody(body.buffer);
+            ctx.next();
+        });
+        request.resume();
+    }
+
+    private static boolean declaresBody(HttpServerRequest request) {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            return !length.trim().equals("0");
+        }
+        return request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null;
+    }
+
+    /** A body being read: its bytes so far, when the last arrived, and whether it is settled. */
+    private static final class Body {
+        private final Buffer buffer = Buffer.buffer();
+        private long lastByte;
+        private boolean done;
+
+        Body(long start) {
+            this.lastByte = start;
+        }
+    }
+}
