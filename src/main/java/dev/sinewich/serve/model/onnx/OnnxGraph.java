@@ -15,6 +15,9 @@ public final class OnnxGraph {
     /** The opset the graph is written against (LayerNormalization needs 17). */
     public static final int OPSET = 17;
 
+    /** The domain of ONNX Runtime's contributed operators. */
+    public static final String MICROSOFT = "com.microsoft";
+
     private static final long IR_VERSION = 8;
     private static final int FLOAT = 1;
     private static final int INT32 = 6;
@@ -27,6 +30,7 @@ public final class OnnxGraph {
     private final List<ProtoWriter> outputs = new ArrayList<>();
     private long constantBytes;
     private int counter;
+    private boolean usesMicrosoft;
 
     /**
      * Starts an empty graph.
@@ -232,6 +236,24 @@ public final class OnnxGraph {
      * @return the outputs' names
      */
     public String[] op(String opType, int outputCount, String[] in, Attribute... attributes) {
+        return node("", opType, outputCount, in, attributes);
+    }
+
+    /**
+     * Adds a node of ONNX Runtime's contributed operators (domain {@value #MICROSOFT}, version 1),
+     * with one output.
+     *
+     * @param opType the operator
+     * @param in the input value names ("" for an omitted optional input)
+     * @param attributes its attributes
+     * @return the output's name
+     */
+    public String microsoftOp(String opType, String[] in, Attribute... attributes) {
+        usesMicrosoft = true;
+        return node(MICROSOFT, opType, 1, in, attributes)[0];
+    }
+
+    private String[] node(String domain, String opType, int outputCount, String[] in, Attribute... attributes) {
         String[] out = new String[outputCount];
         ProtoWriter node = new ProtoWriter();
         for (String i : in) {
@@ -244,6 +266,9 @@ public final class OnnxGraph {
         node.string(3, out[0] + "_node").string(4, opType);
         for (Attribute a : attributes) {
             node.message(5, a.proto);
+        }
+        if (!domain.isEmpty()) {
+            node.string(7, domain);
         }
         nodes.add(node);
         return out;
@@ -275,8 +300,12 @@ public final class OnnxGraph {
         inputs.forEach(i -> graph.message(11, i));
         outputs.forEach(o -> graph.message(12, o));
         ProtoWriter opset = new ProtoWriter().string(1, "").varint(2, OPSET);
-        return new ProtoWriter().varint(1, IR_VERSION).string(2, "sinewich-serve").message(7, graph)
-                .message(8, opset).toByteArray();
+        ProtoWriter model = new ProtoWriter().varint(1, IR_VERSION).string(2, "sinewich-serve").message(7, graph)
+                .message(8, opset);
+        if (usesMicrosoft) {
+            model.message(8, new ProtoWriter().string(1, MICROSOFT).varint(2, 1));
+        }
+        return model.toByteArray();
     }
 
     private String fresh(String hint) {

@@ -82,12 +82,14 @@ public final class OrtNetwork implements AutoCloseable {
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setIntraOpNumThreads(Math.max(0, threads));
             options.setInterOpNumThreads(1);
-            // several sessions run one after the other in every pass, with Java work between them:
-            // threads that spin after their op take the cores the next op (or the HTTP threads)
-            // need; waking them costs less. (A pool shared through the environment would do as
-            // well, but the environment is released by ONNX Runtime's own shutdown hook while the
+            // within a run, pool threads spin between ops (hundreds of small ops: parking and waking
+            // them each time costs ~5 %); when a run returns they stop at once, so that a session's
+            // pool does not spin against the next session of the same pass (2x slower) nor take the
+            // cores from the HTTP threads. (A pool shared through the environment would avoid the
+            // first, but the environment is released by ONNX Runtime's own shutdown hook while the
             // server still finishes accepted requests; sessions' pools live until the model closes.)
-            options.addConfigEntry("session.intra_op.allow_spinning", "0");
+            options.addConfigEntry("session.intra_op.allow_spinning", "1");
+            options.addConfigEntry("session.force_spinning_stop", "1");
             first = env.createSession(prefixModel, options);
             OrtSession second = env.createSession(suffixModel, options);
             return new OrtNetwork(env, options, first, second, tokens, channels);
