@@ -196,18 +196,26 @@ final class SwinBlock {
         // a constant qkv takes the query scale into its weights; a task-specific one cannot
         String projected = qkv.adapted() ? qkv.emit(ops, windowed, hint + ".qkv", taskWeights)
                 : qkv.emitScaled(ops, windowed, hint + ".qkv", channels, scale);
-        String[] qkvParts = g.op("Split", 3, new String[] {projected}, OnnxGraph.attr("axis", 2L));
-        String bias;
+        String context;
         if (plan.shifted()) {
-            // the mask differs per window: one (heads, L, L) block per window of every image
-            String perWindow = g.constant(hint + ".bias", attentionBias.toFloatArray(), 1, windows, heads, tokens, tokens);
-            bias = ops.reshape(ops.repeatPerRow(perWindow, new long[] {windows, heads, tokens, tokens}, x),
-                    -1, heads, tokens, tokens);
+            // the mask differs per window; a fused attention would need it repeated for every image,
+            // which costs more than it saves at large batches: scores, mask and softmax as ops
+            String qkvOut = ops.transpose(ops.reshape(projected, -1, tokens, 3, heads, headDim), 2, 0, 3, 1, 4);
+            String q = qkv.adapted() ? ops.binary("Mul", ops.pick(qkvOut, 0), g.scalar(scale)) : ops.pick(qkvOut, 0);
+            String k = ops.transpose(ops.pick(qkvOut, 1), 0, 1, 3, 2);
+            String v = ops.pick(qkvOut, 2);
+            String scores = ops.reshape(ops.binary("MatMul", q, k), -1, windows, heads, tokens, tokens);
+            String bias = g.constant(hint + ".bias", attentionBias.toFloatArray(), attentionBias.getShape().getShape());
+            String probs = ops.reshape(ops.unary("Softmax", ops.binary("Add", scores, bias)), -1, heads, tokens, tokens);
+            context = ops.reshape(ops.transpose(ops.binary("MatMul", probs, v), 0, 2, 1, 3),
+                    -1, (long) windows * tokens, channels);
         } else {
-            bias = g.constant(hint + ".bias", attentionBias.toFloatArray(), 1, heads, tokens, tokens);
+            // one bias for every window: ONNX Runtime's fused multi-head attention
+            String[] qkvParts = g.op("Split", 3, new String[] {projected}, OnnxGraph.attr("axis", 2L));
+            String bias = g.constant(hint + ".bias", attentionBias.toFloatArray(), 1, heads, tokens, tokens);
+            context = ops.reshape(ops.attention(qkvParts[0], qkvParts[1], qkvParts[2], bias, heads,
+                    qkv.adapted() ? scale : 1f), -1, (long) windows * tokens, channels);
         }
-        String context = ops.reshape(ops.attention(qkvParts[0], qkvParts[1], qkvParts[2], bias, heads,
-                qkv.adapted() ? scale : 1f), -1, (long) windows * tokens, channels);
         String attended = ops.gather(proj.emit(ops, context, hint + ".proj", taskWeights), plan.scatterIndex(), 1);
         String afterAttention = ops.binary("Add", x, attended);
         String z = ops.layerNorm(afterAttention, hint + ".norm2", norm2Weight.toFloatArray(),

@@ -124,21 +124,6 @@ public final class GraphOps {
     }
 
     /**
-     * Repeats a constant (1, …) along axis 0 as many times as {@code like} has rows on its axis 0.
-     *
-     * @param constant a value whose axis 0 has size 1
-     * @param tail the constant's dimensions after axis 0
-     * @param like the value whose batch size to match
-     * @return (rows of like, tail…)
-     */
-    public String repeatPerRow(String constant, long[] tail, String like) {
-        String rows = g.op("Slice", new String[] {g.op("Shape", new String[] {like}),
-            g.constant("start", new long[] {0}, 1), g.constant("end", new long[] {1}, 1)});
-        String shape = g.op("Concat", new String[] {rows, g.constant("tail", tail, tail.length)}, attr("axis", 0L));
-        return g.op("Expand", new String[] {constant, shape});
-    }
-
-    /**
      * Reshapes to constant dimensions (-1 and 0 as ONNX reads them).
      *
      * @param x the input
