@@ -204,11 +204,14 @@ fi
 source "$root/.ci/lib/free-ports.sh"
 read -r http_port grpc_port < <(free_ports)
 # The pod's environment from the chart with every optional part on (settings, API and admin
-# keys), less the model path (the embedded bundle serves here) and the ports (free ones here).
+# keys), less the model path (the embedded bundle serves here) and the ports (free ones here); the
+# model repository (the pod's model volume) is an empty folder here.
 pod_env=()
+mkdir -p "$stage/models"
 while IFS= read -r -d '' kv; do
   case "$kv" in
     SINEWICH_MODEL_PATH=*|QUARKUS_HTTP_PORT=*|QUARKUS_GRPC_SERVER_PORT=*) ;;
+    SINEWICH_MODEL_REPOSITORY=*) pod_env+=("SINEWICH_MODEL_REPOSITORY=$stage/models") ;;
     *) pod_env+=("$kv") ;;
   esac
 done < <(cd "$node_dir" && node pod-env.mjs "$out/rendered/all-features.yaml")
