@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Materialises each task's weights W_t once and keeps them, least recently used first out, under a
@@ -28,6 +30,8 @@ final class CachedKernels implements KernelPolicy {
     private final Set<String> pinned;
     private final OnTheFlyKernels bypass = new OnTheFlyKernels();
     private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
+    /** Materialisations under way, one per task version; guarded by this. */
+    private final Map<TaskRuntime, CompletableFuture<Entry>> inFlight = new IdentityHashMap<>();
     private long residentBytes;
     private long hits;
     private long misses;
@@ -89,30 +93,82 @@ final class CachedKernels implements KernelPolicy {
         lease(task).close();
     }
 
+    /**
+     * Leases a task's weights. A miss materialises them outside the cache's lock, so passes of
+     * other tasks (and hits) never wait for it; a second pass of the same task waits for the one
+     * materialisation in flight instead of starting another.
+     */
     @Override
-    public synchronized TaskWeights lease(TaskRuntime task) {
-        Entry entry = entries.get(task.name());
-        if (entry != null && entry.task == task) {
-            hits++;
-            return leaseOf(entry);
-        }
-        misses++;
-        if (entry != null) {
-            remove(entry);
-        }
+    public TaskWeights lease(TaskRuntime task) {
+        CompletableFuture<Entry> pending;
+        boolean mine = false;
         long bytes = bytesPerTask(adapted);
-        if (bytes > budgetBytes) {
-            return bypass.lease(task);
+        synchronized (this) {
+            Entry entry = entries.get(task.name());
+            if (entry != null && entry.task == task) {
+                hits++;
+                return leaseOf(entry);
+            }
+            pending = inFlight.get(task);
+            if (pending == null) {
+                misses++;
+                if (entry != null) {
+                    remove(entry); // an earlier version of the task
+                }
+                if (bytes > budgetBytes) {
+                    return bypass.lease(task);
+                }
+                pending = new CompletableFuture<>();
+                inFlight.put(task, pending);
+                mine = true;
+            }
         }
-        entry = materialise(task, bytes);
-        entries.put(task.name(), entry);
-        residentBytes += bytes;
-        evictToBudget(entry);
-        TaskWeights lease = leaseOf(entry);
-        if (residentBytes > budgetBytes && !pinned.contains(task.name())) {
-            // pinned tasks fill the budget: serve this pass, keep nothing
-            remove(entry);
+        if (mine) {
+            return materialiseAndLease(task, bytes, pending);
         }
+        Entry made;
+        try {
+            made = pending.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        synchronized (this) {
+            if (!made.retired) {
+                hits++;
+                return leaseOf(made);
+            }
+        }
+        return lease(task); // dropped again at once (budget, or the task was forgotten): start over
+    }
+
+    private TaskWeights materialiseAndLease(TaskRuntime task, long bytes, CompletableFuture<Entry> pending) {
+        Entry made;
+        try {
+            made = materialise(task, bytes);
+        } catch (RuntimeException | Error e) {
+            synchronized (this) {
+                inFlight.remove(task, pending);
+            }
+            pending.completeExceptionally(e);
+            throw e;
+        }
+        TaskWeights lease;
+        synchronized (this) {
+            residentBytes += bytes;
+            lease = leaseOf(made);
+            if (!inFlight.remove(task, pending)) {
+                // forgotten (the task was removed) while it was made: serve this pass, keep nothing
+                made.retired = true;
+            } else {
+                entries.put(task.name(), made);
+                evictToBudget(made);
+                if (residentBytes > budgetBytes && !pinned.contains(task.name())) {
+                    // pinned tasks fill the budget: serve this pass, keep nothing
+                    remove(made);
+                }
+            }
+        }
+        pending.complete(made);
         return lease;
     }
 
@@ -121,14 +177,21 @@ final class CachedKernels implements KernelPolicy {
         TorchOps.disableGradOnThisThread();
         NDManager owner = NDManager.newBaseManager(device, TorchOps.ENGINE);
         Map<BlockLinear, NDArray> weights = new IdentityHashMap<>();
-        for (BlockLinear linear : adapted) {
-            try (NDManager work = NDManager.newBaseManager(device, TorchOps.ENGINE)) {
-                NDArray w = task.deriveWeight(linear, work);
-                w.attach(owner);
-                weights.put(linear, w);
+        try {
+            for (BlockLinear linear : adapted) {
+                try (NDManager work = NDManager.newBaseManager(device, TorchOps.ENGINE)) {
+                    NDArray w = task.deriveWeight(linear, work);
+                    w.attach(owner);
+                    weights.put(linear, w);
+                }
             }
+        } catch (RuntimeException | Error e) {
+            owner.close(); // nothing of a failed materialisation stays resident
+            throw e;
         }
-        nanos += System.nanoTime() - start;
+        synchronized (this) {
+            nanos += System.nanoTime() - start;
+        }
         return new Entry(task, owner, weights, bytes);
     }
 
@@ -187,6 +250,7 @@ final class CachedKernels implements KernelPolicy {
         if (entry != null) {
             remove(entry);
         }
+        inFlight.keySet().removeIf(t -> t.name().equals(task));
     }
 
     @Override

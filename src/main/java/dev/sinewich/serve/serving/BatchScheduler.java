@@ -9,10 +9,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +36,10 @@ public final class BatchScheduler {
 
     private final Function<String, SinewichModel> models;
     private final SchedulerSettings settings;
-    private final BlockingQueue<Job> queue;
+    /** Waiting jobs; a job taken but left out of a pass goes back to its head. Bounded by {@link #waiting}. */
+    private final BlockingDeque<Job> queue = new LinkedBlockingDeque<>();
+    /** Jobs accepted and not yet taken into a pass (the queue's length, kept exact for admission). */
+    private final AtomicInteger waiting = new AtomicInteger();
     private final ScheduledExecutorService timers;
     private final List<Thread> workers = new ArrayList<>();
     private final SchedulerStats stats = new SchedulerStats();
@@ -54,6 +58,8 @@ public final class BatchScheduler {
         final long acceptedNanos = System.nanoTime();
         final CompletableFuture<InferenceResult> result = new CompletableFuture<>();
         ScheduledFuture<?> timer;
+        /** Whether its queue wait has been recorded (once, even when its pass is split and retried). */
+        boolean started;
 
         Job(String model, ForwardItem item) {
             this.model = model;
@@ -74,7 +80,6 @@ public final class BatchScheduler {
     public BatchScheduler(Function<String, SinewichModel> models, SchedulerSettings settings) {
         this.models = models;
         this.settings = settings;
-        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sinewich-deadlines");
             t.setDaemon(true);
@@ -89,11 +94,28 @@ public final class BatchScheduler {
         }
         running = true;
         for (int i = 0; i < settings.workers(); i++) {
-            Thread t = new Thread(this::work, "sinewich-inference-" + (i + 1));
-            t.setDaemon(true);
-            workers.add(t);
-            t.start();
+            startWorker("sinewich-inference-" + (i + 1));
         }
+    }
+
+    /**
+     * Starts a worker. Should one die all the same (the loop survives any failure of a pass), its
+     * handler logs why and starts a replacement while the scheduler runs.
+     */
+    private synchronized void startWorker(String name) {
+        Thread t = new Thread(this::work, name);
+        t.setDaemon(true);
+        t.setUncaughtExceptionHandler((dead, failure) -> {
+            LOG.error("inference worker " + dead.getName() + " died; starting a replacement", failure);
+            synchronized (this) {
+                workers.remove(dead);
+                if (running) {
+                    startWorker(dead.getName());
+                }
+            }
+        });
+        workers.add(t);
+        t.start();
     }
 
     /**
@@ -115,30 +137,42 @@ public final class BatchScheduler {
             throw new InvalidInputException("the deadline must be between 1 ms and " + settings.maxDeadline().toMillis()
                     + " ms, found " + deadline.toMillis() + " ms");
         }
+        Job job = new Job(request.model(), request.item());
+        // counted before the check, so that a shutdown that begins now waits for this job
+        unfinished.incrementAndGet();
         if (!accepting) {
+            finished();
             stats.rejected.increment();
             throw new ModelUnavailableException("the server is shutting down");
         }
-        Job job = new Job(request.model(), request.item());
-        gaps.arrived(job.acceptedNanos);
-        unfinished.incrementAndGet();
-        if (!queue.offer(job)) {
+        if (waiting.incrementAndGet() > settings.queueCapacity()) {
+            waiting.decrementAndGet();
             finished();
             stats.rejected.increment();
             throw new CapacityExceededException("the inference queue is full (" + settings.queueCapacity()
                     + " requests waiting); retry later");
         }
         long millis = deadline.toMillis();
-        job.timer = timers.schedule(() -> {
-            if (job.result.completeExceptionally(
-                    new DeadlineExceededException("the request did not finish within its deadline of " + millis + " ms"))) {
-                stats.expired.increment();
-            }
-        }, millis, TimeUnit.MILLISECONDS);
+        try {
+            job.timer = timers.schedule(() -> {
+                if (job.result.completeExceptionally(new DeadlineExceededException(
+                        "the request did not finish within its deadline of " + millis + " ms"))) {
+                    stats.expired.increment();
+                }
+            }, millis, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopped) {
+            // the scheduler shut down between the check and now: nothing of this job stays behind
+            waiting.decrementAndGet();
+            finished();
+            stats.rejected.increment();
+            throw new ModelUnavailableException("the server is shutting down");
+        }
         job.result.whenComplete((r, e) -> {
             job.timer.cancel(false);
             finished();
         });
+        gaps.arrived(job.acceptedNanos);
+        queue.addLast(job);
         return job.result;
     }
 
@@ -212,7 +246,7 @@ public final class BatchScheduler {
      * @return the queue length
      */
     public int pending() {
-        return queue.size();
+        return waiting.get();
     }
 
     /**
@@ -225,44 +259,80 @@ public final class BatchScheduler {
     }
 
     private void work() {
-        Job carried = null;
-        while (running || !queue.isEmpty() || carried != null) {
+        while (running || !queue.isEmpty()) {
             try {
-                Job first = carried != null ? carried : queue.poll(50, TimeUnit.MILLISECONDS);
-                carried = null;
-                if (first == null) {
-                    continue;
+                Job first = take(50_000_000L);
+                if (first != null) {
+                    run(gather(first));
                 }
-                List<Job> batch = new ArrayList<>();
-                batch.add(first);
-                int rows = first.rows();
-                // wait for company only when requests come closer together than the delay; otherwise
-                // take what is already queued and go
-                long delay = settings.maxDelay().toNanos();
-                boolean waitForCompany = gaps.closerThan(delay);
-                long until = first.acceptedNanos + delay;
-                while (rows < settings.maxBatchRows()) {
-                    long wait = waitForCompany ? until - System.nanoTime() : 0;
-                    Job next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
-                    if (next == null) {
-                        break;
-                    }
-                    if (!next.model.equals(first.model) || rows + next.rows() > settings.maxBatchRows()) {
-                        carried = next;
-                        break;
-                    }
-                    batch.add(next);
-                    rows += next.rows();
-                }
-                run(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (RuntimeException | Error e) {
+                // run() completes its jobs whatever happens; this only keeps the worker alive
+                LOG.error("inference worker loop failed; going on", e);
             }
         }
     }
 
+    /** Takes the next waiting job, waiting at most the given time. */
+    private Job take(long nanos) throws InterruptedException {
+        Job job = nanos > 0 ? queue.pollFirst(nanos, TimeUnit.NANOSECONDS) : queue.pollFirst();
+        if (job != null) {
+            waiting.decrementAndGet();
+        }
+        return job;
+    }
+
+    /**
+     * Adds waiting jobs to a pass until it has {@code maxBatchRows} rows or its first job has waited
+     * {@code maxDelay} (waiting only while requests arrive closer together than that). A job that
+     * does not fit goes back to the head of the shared queue, where any worker takes it next.
+     */
+    private List<Job> gather(Job first) throws InterruptedException {
+        List<Job> batch = new ArrayList<>();
+        batch.add(first);
+        int rows = first.rows();
+        long delay = settings.maxDelay().toNanos();
+        boolean waitForCompany = gaps.closerThan(delay);
+        long until = first.acceptedNanos + delay;
+        while (rows < settings.maxBatchRows()) {
+            Job next = take(waitForCompany ? until - System.nanoTime() : 0);
+            if (next == null) {
+                break;
+            }
+            if (!next.model.equals(first.model) || rows + next.rows() > settings.maxBatchRows()) {
+                waiting.incrementAndGet();
+                queue.addFirst(next);
+                break;
+            }
+            batch.add(next);
+            rows += next.rows();
+        }
+        return batch;
+    }
+
+    /**
+     * Runs one pass and completes every job of the batch, whatever happens on the way: a job still
+     * without a result at the end fails as a server fault. Listener failures are logged and change
+     * no result.
+     */
     private void run(List<Job> batch) {
+        try {
+            runPass(batch);
+        } catch (RuntimeException | Error e) {
+            LOG.error("inference pass failed", e);
+            batch.forEach(job -> job.result.completeExceptionally(e));
+        } finally {
+            for (Job job : batch) {
+                if (!job.result.isDone()) {
+                    job.result.completeExceptionally(new IllegalStateException("the pass ended without a result"));
+                }
+            }
+        }
+    }
+
+    private void runPass(List<Job> batch) {
         List<Job> live = new ArrayList<>();
         for (Job job : batch) {
             if (job.result.isDone()) {
@@ -276,45 +346,53 @@ public final class BatchScheduler {
         }
         long start = System.nanoTime();
         for (Job job : live) {
-            listener.requestStarted((start - job.acceptedNanos) / 1e9);
+            if (!job.started) {
+                job.started = true;
+                notifyListener(() -> listener.requestStarted((start - job.acceptedNanos) / 1e9));
+            }
         }
+        List<Map<String, List<OutputTensor>>> outputs;
         try {
             List<ForwardItem> items = live.stream().map(j -> j.item).toList();
-            List<Map<String, List<OutputTensor>>> outputs;
             try {
                 outputs = models.apply(live.get(0).model).predictBatch(items);
             } catch (ModelClosedException replaced) {
                 // the model was replaced while these waited: run them on its successor
                 outputs = models.apply(live.get(0).model).predictBatch(items);
             }
-            long end = System.nanoTime();
-            int rows = live.stream().mapToInt(Job::rows).sum();
-            stats.passes.increment();
-            listener.passRun(live.size(), rows, (end - start) / 1e9);
-            for (int i = 0; i < live.size(); i++) {
-                Job job = live.get(i);
-                job.result.complete(new InferenceResult(outputs.get(i), (start - job.acceptedNanos) / 1e9,
-                        (end - start) / 1e9, rows));
-            }
-        } catch (InvalidInputException | ModelNotFoundException | ModelClosedException e) {
-            if (!(e instanceof InvalidInputException)) {
-                live.forEach(job -> job.result.completeExceptionally(e));
-                return;
-            }
+        } catch (ModelNotFoundException | ModelClosedException | ModelUnavailableException e) {
+            // the model went away (unloaded or replaced by another) while these waited: the caller's
+            // answer, not a fault of the server
+            live.forEach(job -> job.result.completeExceptionally(e));
+            return;
+        } catch (InvalidInputException e) {
             if (live.size() == 1) {
                 live.get(0).result.completeExceptionally(e);
             } else {
                 // one request went stale (say, its task was removed while it waited): run each alone
                 // so that only that one fails
                 for (Job job : live) {
-                    run(List.of(job));
+                    runPass(List.of(job));
                 }
             }
-        } catch (RuntimeException | Error e) {
-            LOG.error("inference pass failed", e);
-            for (Job job : live) {
-                job.result.completeExceptionally(e);
-            }
+            return;
+        }
+        long end = System.nanoTime();
+        int rows = live.stream().mapToInt(Job::rows).sum();
+        stats.passes.increment();
+        for (int i = 0; i < live.size(); i++) {
+            Job job = live.get(i);
+            job.result.complete(new InferenceResult(outputs.get(i), (start - job.acceptedNanos) / 1e9,
+                    (end - start) / 1e9, rows));
+        }
+        notifyListener(() -> listener.passRun(live.size(), rows, (end - start) / 1e9));
+    }
+
+    private static void notifyListener(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            LOG.warn("a pass listener failed; the results are not affected", e);
         }
     }
 
@@ -336,6 +414,15 @@ public final class BatchScheduler {
             finished &= !t.isAlive();
         }
         timers.shutdownNow();
+        // nothing accepted is left hanging: what no worker took within the grace period is refused
+        Job left;
+        while ((left = queue.pollFirst()) != null) {
+            waiting.decrementAndGet();
+            if (left.result.completeExceptionally(new ModelUnavailableException(
+                    "the server is shutting down and did not reach this request within its grace period"))) {
+                finished = false;
+            }
+        }
         return finished;
     }
 }

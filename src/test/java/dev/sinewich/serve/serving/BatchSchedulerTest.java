@@ -150,6 +150,18 @@ class BatchSchedulerTest {
         try (Bundle bundle = Bundle.open(Paths.get("src/test/resources/conformance/s2_lora_lowpass_clock/bundle"));
                 SinewichModel own = SinewichModel.load(bundle, Device.cpu())) {
             BatchScheduler t = scheduler(own, 8, 8, Duration.ZERO);
+            java.util.concurrent.atomic.AtomicInteger waits = new java.util.concurrent.atomic.AtomicInteger();
+            t.listener(new PassListener() {
+                @Override
+                public void passRun(int requests, int rows, double computeSeconds) {
+                    // not counted here
+                }
+
+                @Override
+                public void requestStarted(double queueSeconds) {
+                    waits.incrementAndGet();
+                }
+            });
             CompletableFuture<InferenceResult> fine = t.submit(request("depth", 1, 1, null));
             CompletableFuture<InferenceResult> stale = t.submit(request("saliency", 1, 2, null));
             own.removeTask("saliency");
@@ -158,6 +170,8 @@ class BatchSchedulerTest {
             ExecutionException e = assertThrows(ExecutionException.class, () -> stale.get(60, TimeUnit.SECONDS));
             assertTrue(e.getCause() instanceof InvalidInputException, e.getCause().toString());
             t.shutdown(Duration.ofSeconds(30));
+            // the pass was split and each request retried alone: each queue wait is recorded once
+            assertEquals(2, waits.get());
         }
     }
 
@@ -196,5 +210,68 @@ class BatchSchedulerTest {
             assertTrue(r.isDone() && !r.isCompletedExceptionally(), "accepted requests finish");
         }
         assertTrue(s.shutdown(Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void aFailingListenerChangesNoResultAndTheWorkerGoesOn() throws Exception {
+        BatchScheduler s = scheduler(8, 8, Duration.ZERO);
+        s.listener(new PassListener() {
+            @Override
+            public void passRun(int requests, int rows, double computeSeconds) {
+                throw new IllegalStateException("meter broke after the pass");
+            }
+
+            @Override
+            public void requestStarted(double queueSeconds) {
+                throw new IllegalStateException("meter broke before the pass");
+            }
+        });
+        s.start();
+        for (int i = 0; i < 3; i++) {
+            InferenceResult r = s.submit(request("depth", 1, i, null)).get(60, TimeUnit.SECONDS);
+            assertTrue(r.outputs().containsKey("depth"), r.outputs().keySet().toString());
+        }
+        assertEquals(3, s.stats().passes());
+        assertTrue(s.shutdown(Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void aRequestLeftOutOfAPassWaitsAtTheHeadOfTheQueueAndIsCounted() throws Exception {
+        BatchScheduler s = scheduler(8, 2, Duration.ZERO);
+        CompletableFuture<InferenceResult> one = s.submit(request("depth", 1, 1, null));
+        CompletableFuture<InferenceResult> two = s.submit(request("saliency", 2, 2, null));
+        CompletableFuture<InferenceResult> three = s.submit(request("normals", 1, 3, null));
+        assertEquals(3, s.pending());
+        s.start();
+        // 1 row, then 2 rows do not fit a pass of 2: the second goes back to the head, before the third
+        InferenceResult second = two.get(60, TimeUnit.SECONDS);
+        InferenceResult first = one.get(60, TimeUnit.SECONDS);
+        InferenceResult third = three.get(60, TimeUnit.SECONDS);
+        assertEquals(1, first.batchRows());
+        assertEquals(2, second.batchRows());
+        assertEquals(1, third.batchRows());
+        assertEquals(0, s.pending());
+        assertEquals(3, s.stats().passes());
+        assertTrue(s.shutdown(Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void shutdownRefusesWhatNoWorkerReachedWithinTheGracePeriod() throws Exception {
+        BatchScheduler s = scheduler(8, 8, Duration.ZERO);
+        CompletableFuture<InferenceResult> a = s.submit(request("depth", 1, 1, null));
+        CompletableFuture<InferenceResult> b = s.submit(request("normals", 1, 2, null));
+        // never started: no worker takes them
+        assertFalse(s.shutdown(Duration.ofMillis(20)));
+        for (CompletableFuture<InferenceResult> r : List.of(a, b)) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> r.get(5, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof ModelUnavailableException, e.getCause().toString());
+            assertTrue(e.getCause().getMessage().contains("shutting down"), e.getCause().getMessage());
+        }
+        assertEquals(0, s.unfinished());
+        assertEquals(0, s.pending());
+        ModelUnavailableException late = assertThrows(ModelUnavailableException.class,
+                () -> s.submit(request("depth", 1, 3, null)));
+        assertTrue(late.getMessage().contains("shutting down"));
+        assertEquals(0, s.unfinished());
     }
 }
