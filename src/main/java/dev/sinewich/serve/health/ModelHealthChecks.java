@@ -51,8 +51,7 @@ public class ModelHealthChecks {
     HealthCheck acceptingRequests() {
         return () -> {
             boolean loaded = models.isReady();
-            boolean accepting = inference.scheduler().accepting();
-            var b = HealthCheckResponse.named("model-ready").status(loaded && accepting)
+            var b = HealthCheckResponse.named("model-ready").status(inference.ready())
                     .withData("pending", inference.scheduler().pending());
             if (loaded) {
                 b.withData("model", models.model().config().name());

@@ -19,6 +19,7 @@ public class InferenceService {
 
     private static final Logger LOG = Logger.getLogger(InferenceService.class);
 
+    private final ModelService models;
     private final BatchScheduler scheduler;
     private final ServingConfig.Inference settings;
     private final Thread refuseOnSignal;
@@ -30,11 +31,23 @@ public class InferenceService {
      * @param config the server settings
      */
     public InferenceService(ModelService models, ServingConfig config) {
+        this.models = models;
         this.settings = config.inference();
         this.scheduler = new BatchScheduler(models::model, new SchedulerSettings(settings.workers(),
                 settings.queueCapacity(), settings.maxBatchSize(), settings.maxDelay(), settings.timeout(),
                 settings.maxTimeout()));
         this.refuseOnSignal = new Thread(scheduler::stopAccepting, "sinewich-refuse-on-shutdown");
+    }
+
+    /**
+     * The one readiness rule of every surface ({@code /q/health/ready}, {@code /v2/health/ready},
+     * OIP gRPC {@code ServerReady} and the model-ready calls): a model is loaded and new requests
+     * are accepted (false from the first moment of a shutdown).
+     *
+     * @return true when a request sent now would be served
+     */
+    public boolean ready() {
+        return models.isReady() && scheduler.accepting();
     }
 
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION + 100) StartupEvent event) {

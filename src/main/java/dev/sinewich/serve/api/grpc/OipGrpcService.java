@@ -21,6 +21,7 @@ import dev.sinewich.serve.api.oip.ModelMetadata;
 import dev.sinewich.serve.api.oip.OipInference;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.metrics.ServerMetrics;
+import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.serving.ServingConfig;
 import io.grpc.Context;
@@ -41,6 +42,7 @@ import java.util.Map;
 public class OipGrpcService implements GRPCInferenceService {
 
     private final ModelService models;
+    private final InferenceService service;
     private final OipInference inference;
     private final ServerMetrics metrics;
     private final Duration defaultTimeout;
@@ -49,12 +51,15 @@ public class OipGrpcService implements GRPCInferenceService {
      * Creates the service.
      *
      * @param models the served model
+     * @param service the scheduler's owner (readiness)
      * @param inference the infer handler
      * @param metrics the meters
      * @param config the server settings (default deadline)
      */
-    public OipGrpcService(ModelService models, OipInference inference, ServerMetrics metrics, ServingConfig config) {
+    public OipGrpcService(ModelService models, InferenceService service, OipInference inference, ServerMetrics metrics,
+            ServingConfig config) {
         this.models = models;
+        this.service = service;
         this.inference = inference;
         this.metrics = metrics;
         this.defaultTimeout = config.inference().timeout();
@@ -67,14 +72,14 @@ public class OipGrpcService implements GRPCInferenceService {
 
     @Override
     public Uni<ServerReadyResponse> serverReady(ServerReadyRequest request) {
-        return Uni.createFrom().item(ServerReadyResponse.newBuilder().setReady(models.isReady()).build());
+        return Uni.createFrom().item(ServerReadyResponse.newBuilder().setReady(service.ready()).build());
     }
 
     @Override
     public Uni<ModelReadyResponse> modelReady(ModelReadyRequest request) {
         return GrpcErrors.guard(() -> {
             models.model(request.getName());
-            return ModelReadyResponse.newBuilder().setReady(true).build();
+            return ModelReadyResponse.newBuilder().setReady(service.ready()).build();
         });
     }
 

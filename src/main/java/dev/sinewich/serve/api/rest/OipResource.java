@@ -8,7 +8,6 @@ import dev.sinewich.serve.api.oip.OipJsonWriter;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.metrics.ServerMetrics;
 import dev.sinewich.serve.model.InvalidInputException;
-import dev.sinewich.serve.serving.BatchScheduler;
 import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.api.Async;
@@ -43,7 +42,7 @@ public class OipResource {
     private final ModelService models;
     private final OipInference inference;
     private final ServerMetrics metrics;
-    private final BatchScheduler scheduler;
+    private final InferenceService service;
 
     /**
      * Creates the resource.
@@ -57,7 +56,7 @@ public class OipResource {
         this.models = models;
         this.inference = inference;
         this.metrics = metrics;
-        this.scheduler = service.scheduler();
+        this.service = service;
     }
 
     /**
@@ -83,15 +82,14 @@ public class OipResource {
     }
 
     /**
-     * Server readiness: 200 once the model is loaded, else 503.
+     * Server readiness: 200 while a model is loaded and requests are accepted, else 503.
      *
      * @return the readiness response
      */
     @GET
     @Path("health/ready")
     public Response ready() {
-        boolean ready = models.isReady() && scheduler.accepting();
-        return Response.status(ready ? 200 : 503).entity(Map.of("ready", ready)).build();
+        return readiness(Map.of("ready", service.ready()), service.ready());
     }
 
     /**
@@ -122,12 +120,20 @@ public class OipResource {
      * Model readiness.
      *
      * @param name the model name
-     * @return {@code {"name": ..., "ready": true}}
+     * @return {@code {"name": ..., "ready": true}}, or 503 with {@code "ready": false} while the
+     *     server drains
      */
     @GET
     @Path("models/{name}/ready")
-    public Map<String, Object> modelReady(@PathParam("name") String name) {
-        return Map.of("name", models.model(name).config().name(), "ready", true);
+    public Response modelReady(@PathParam("name") String name) {
+        boolean ready = service.ready();
+        return readiness(Map.of("name", models.model(name).config().name(), "ready", ready), ready);
+    }
+
+    /** 200 when ready, else 503 with {@code Retry-After}, as the protocol's health calls expect. */
+    private static Response readiness(Map<String, Object> body, boolean ready) {
+        Response.ResponseBuilder b = Response.status(ready ? 200 : 503).entity(body);
+        return ready ? b.build() : b.header("Retry-After", "1").build();
     }
 
     /**
