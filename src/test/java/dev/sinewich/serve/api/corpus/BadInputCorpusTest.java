@@ -73,7 +73,7 @@ class BadInputCorpusTest {
                 cases.stream().map(c -> DynamicTest.dynamicTest(c.displayName(),
                         () -> check(c, c.request().send(clients)))));
         Stream<DynamicTest> after = Stream.of(
-                DynamicTest.dynamicTest("REST_V1: chunked body over the 64 MB limit", () -> chunkedOverLimit(clients)),
+                DynamicTest.dynamicTest("REST_V1: chunked body over the 64 MB limit", this::chunkedOverLimit),
                 DynamicTest.dynamicTest("after the corpus: REST_V1 still predicts", () -> goodNativeRest(clients)),
                 DynamicTest.dynamicTest("after the corpus: REST_V2 still infers", () -> goodOipRest(clients)),
                 DynamicTest.dynamicTest("after the corpus: GRPC_V1 still predicts", () -> goodTypedGrpc(clients)),
@@ -135,19 +135,33 @@ class BadInputCorpusTest {
     }
 
     /**
-     * A body of unknown length is cut off by Quarkus once it passes the limit, with 413 and an
-     * empty body (the size is not known in advance, and the answer goes out while the body is
-     * read); the server goes on serving.
+     * A body of unknown length (chunked) is cut off once it passes the limit, with 413 and a JSON
+     * message naming the limit; the server may close the connection while the client still sends,
+     * and its answer is read all the same.
      */
-    private static void chunkedOverLimit(Clients clients) throws Exception {
-        Answer a;
-        try {
-            a = clients.postChunked(RestCases.PREDICT, "image/png", RestCases.OVER_LIMIT);
-        } catch (java.io.IOException closedWhileSending) {
-            return; // the server closed the connection before the client read the 413: also a refusal
+    private void chunkedOverLimit() throws Exception {
+        try (java.net.Socket s = new java.net.Socket(root.getHost(), root.getPort())) {
+            s.setSoTimeout(60_000);
+            java.io.OutputStream out = s.getOutputStream();
+            out.write(("POST /" + RestCases.PREDICT + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[1 << 20];
+            byte[] head = (Integer.toHexString(chunk.length) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            byte[] end = "\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            try {
+                for (long sent = 0; sent <= RestCases.OVER_LIMIT; sent += chunk.length) {
+                    out.write(head);
+                    out.write(chunk);
+                    out.write(end);
+                }
+            } catch (java.io.IOException closedWhileSending) {
+                // the server answered and closed while the body was still coming: its answer is below
+            }
+            String answer = new String(s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 413"), answer);
+            assertTrue(answer.contains("the request body has more than 67108864 bytes"), answer);
+            assertFalse(LEAK.matcher(answer).find(), answer);
         }
-        assertEquals(413, a.httpStatus(), a::toString);
-        assertFalse(LEAK.matcher(a.raw()).find(), a::toString);
     }
 
     private static void goodNativeRest(Clients clients) throws Exception {

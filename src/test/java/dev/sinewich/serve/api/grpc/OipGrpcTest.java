@@ -146,6 +146,28 @@ class OipGrpcTest {
         assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
     }
 
+    /**
+     * The server enforces a deadline itself: with {@code timeout_ms} of 1 ms and a client that would
+     * wait an hour, the answer is the server's DEADLINE_EXCEEDED with its own message (a client-side
+     * expiry could not produce it).
+     */
+    @Test
+    void theServerEnforcesTheRequestDeadlineItself() {
+        float[] big = new float[3 * 600 * 600];
+        ByteBuffer raw = ByteBuffer.allocate(big.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        ModelInferRequest request = ModelInferRequest.newBuilder().setModelName(MODEL)
+                .putParameters("task", text("depth"))
+                .putParameters("timeout_ms", InferParameter.newBuilder().setInt64Param(1).build())
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("FP32")
+                        .addShape(1).addShape(3).addShape(600).addShape(600))
+                .addRawInputContents(ByteString.copyFrom(raw.array())).build();
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
+                () -> stub.withDeadlineAfter(1, TimeUnit.HOURS).modelInfer(request));
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("did not finish within its deadline of 1 ms"),
+                e.getStatus().getDescription());
+    }
+
     private void assertStatus(ModelInferRequest request, Status.Code code, String message) {
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.modelInfer(request));
         assertEquals(code, e.getStatus().getCode(), e.getStatus().toString());
