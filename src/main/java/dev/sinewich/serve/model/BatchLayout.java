@@ -26,15 +26,13 @@ final class BatchLayout {
     private final Map<String, int[]> segments;
     private final List<Slot> slots;
     private final long[] expansion;
-    private final int rowCount;
 
     private BatchLayout(List<Integer> inputOrder, Map<String, int[]> segments, List<Slot> slots,
-            long[] expansion, int rowCount) {
+            long[] expansion) {
         this.inputOrder = inputOrder;
         this.segments = segments;
         this.slots = slots;
         this.expansion = expansion;
-        this.rowCount = rowCount;
     }
 
     /**
@@ -93,7 +91,7 @@ final class BatchLayout {
         if (!oneTaskEach) {
             expansion = rowImage.stream().mapToLong(Long::longValue).toArray();
         }
-        return new BatchLayout(List.copyOf(inputOrder), segments, List.copyOf(slots), expansion, rowImage.size());
+        return new BatchLayout(List.copyOf(inputOrder), segments, List.copyOf(slots), expansion);
     }
 
     /** Returns the item indices in the order their images are stacked into the input. */
@@ -114,10 +112,5 @@ final class BatchLayout {
     /** Returns each row's image index, or {@code null} when rows are the stacked images. */
     long[] expansion() {
         return expansion == null ? null : expansion.clone();
-    }
-
-    /** Returns the number of rows. */
-    int rowCount() {
-        return rowCount;
     }
 }

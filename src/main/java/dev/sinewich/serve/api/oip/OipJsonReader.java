@@ -28,17 +28,6 @@ public final class OipJsonReader {
     private OipJsonReader() {}
 
     /**
-     * Parses a JSON request body.
-     *
-     * @param body the UTF-8 JSON
-     * @return the request
-     * @throws InvalidInputException naming the first problem
-     */
-    public static InferRequest read(byte[] body) {
-        return read(body, -1);
-    }
-
-    /**
      * Parses a request body, with the binary tensor data extension when a JSON header length is
      * given: the first {@code headerLength} bytes are the JSON, and the inputs that declare
      * {@code binary_data_size} take their data, in order, from the bytes after it (FP32
