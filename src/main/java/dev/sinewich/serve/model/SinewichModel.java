@@ -253,6 +253,18 @@ public final class SinewichModel implements AutoCloseable {
     }
 
     /**
+     * Counts the values an item's outputs will hold, from its tasks, outputs and image size, before
+     * anything runs: channels · N · h · w summed over the outputs it will get.
+     *
+     * @param item a validated item
+     * @return the number of output values (saturating at {@link Long#MAX_VALUE})
+     * @throws InvalidInputException for an unknown task
+     */
+    public long outputValues(ForwardItem item) {
+        return tasks.outputValues(item);
+    }
+
+    /**
      * Runs one forward pass for several items, of any tasks and image sizes. Everything before the
      * first task-specific block runs once per image; each adapted linear applies each task's
      * weight to that task's rows; heads run per task. Results equal separate calls.

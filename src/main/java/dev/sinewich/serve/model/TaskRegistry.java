@@ -105,6 +105,43 @@ final class TaskRegistry {
     }
 
     /**
+     * Counts the values the item's outputs will hold: for each task and output it makes (the
+     * requested ones of its kind, else its default), channels · N · h · w at the size received
+     * ({@code labels} has one channel; every other output has the head's channels).
+     *
+     * @param item a validated item
+     * @return the number of output values
+     */
+    long outputValues(ForwardItem item) {
+        long perImage = (long) item.images().height() * item.images().width();
+        long total = 0;
+        for (String t : item.tasks()) {
+            SinewichConfig.Task spec = get(t).spec();
+            for (String name : OutputMaker.resolve(spec.kind(), item.outputs())) {
+                long channels = "labels".equals(name) ? 1 : spec.outputs();
+                total = saturatingAdd(total, saturatingMultiply(channels * item.images().count(), perImage));
+            }
+        }
+        return total;
+    }
+
+    private static long saturatingMultiply(long a, long b) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static long saturatingAdd(long a, long b) {
+        try {
+            return Math.addExact(a, b);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /**
      * Adds a task.
      *
      * @param file the validated task file

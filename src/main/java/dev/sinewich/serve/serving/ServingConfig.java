@@ -71,6 +71,16 @@ public interface ServingConfig {
         long maxRequestPixels();
 
         /**
+         * Returns the most output values (channels · N · h · w over every output asked for) one
+         * request may produce, checked before it runs: probabilities of many classes at a large
+         * size would otherwise take gigabytes. 4 bytes each.
+         *
+         * @return the output value limit per request
+         */
+        @WithDefault("67108864")
+        long maxOutputValues();
+
+        /**
          * Returns how long a client may leave a request body unfinished without sending a byte
          * before it gets 408 and its connection is closed.
          *
