@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
@@ -20,6 +22,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -36,6 +39,7 @@ public class ServerMetrics implements PassListener {
     private DistributionSummary batchRows;
     private Timer queueWait;
     private Timer compute;
+    private MultiGauge modelInfo;
 
     /**
      * Creates the meters' owner.
@@ -64,12 +68,13 @@ public class ServerMetrics implements PassListener {
                 scheduler, s -> s.stats().rejected());
         counter("sinewich.scheduler.expired", "Requests that passed their deadline", scheduler,
                 s -> s.stats().expired());
-        SinewichModel model = models.model();
-        Gauge.builder("sinewich.model.info", () -> 1).description("The served model")
-                .tags("model", model.config().name(), "version", model.config().version(),
-                        "device", model.device().getDeviceType(), "engine", model.engine(),
-                        "kernel_policy", model.kernelStats().policy())
+        counter("sinewich.scheduler.passes", "Forward passes run", scheduler, s -> s.stats().passes());
+        counter("sinewich.scheduler.skipped", "Accepted requests never computed: their caller went away or their "
+                + "deadline passed while they waited", scheduler, s -> s.stats().skipped());
+        modelInfo = MultiGauge.builder("sinewich.model.info").description("The served model (none while unloaded)")
                 .register(registry);
+        modelChanged(models.model());
+        models.onChange(this::modelChanged);
         for (String part : new String[] {"backbone", "fused_kernels", "decoder", "heads", "task_weight_cache"}) {
             Gauge.builder("sinewich.model.resident", models, m -> residentBytes(m, part)).baseUnit("bytes")
                     .description("Bytes the model keeps resident, by part").tag("part", part).register(registry);
@@ -88,6 +93,14 @@ public class ServerMetrics implements PassListener {
                 .description("NDArrays alive in every native manager; back to its idle value after requests").register(registry);
         Gauge.builder("sinewich.native.managers.live", NativeResources::liveManagers)
                 .description("Open native NDManagers (resident, task weights, per call)").register(registry);
+    }
+
+    /** Shows the served model's labels; an unloaded server shows none. */
+    private void modelChanged(SinewichModel model) {
+        modelInfo.register(model == null ? List.of() : List.of(MultiGauge.Row.of(Tags.of("model",
+                model.config().name(), "version", model.config().version(), "device",
+                model.device().getDeviceType(), "engine", model.engine(), "kernel_policy",
+                model.kernelStats().policy()), 1)), true);
     }
 
     private Timer histogram(String name, String description) {

@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
 /**
@@ -35,6 +37,7 @@ public class ModelService {
 
     private final ServingConfig config;
     private final ModelRepository repository;
+    private final List<Consumer<SinewichModel>> listeners = new CopyOnWriteArrayList<>();
     private volatile SinewichModel model;
 
     /**
@@ -96,6 +99,28 @@ public class ModelService {
         if (previous != null) {
             previous.close();
         }
+        changed();
+    }
+
+    /**
+     * Calls a listener after every change of the served model (replace, unload), with the model now
+     * served or {@code null}.
+     *
+     * @param listener the listener; it must not throw
+     */
+    public void onChange(Consumer<SinewichModel> listener) {
+        listeners.add(listener);
+    }
+
+    private void changed() {
+        SinewichModel now = model;
+        for (Consumer<SinewichModel> listener : listeners) {
+            try {
+                listener.accept(now);
+            } catch (RuntimeException e) {
+                LOG.warn("a model-change listener failed", e);
+            }
+        }
     }
 
     /**
@@ -108,6 +133,7 @@ public class ModelService {
         model = null;
         previous.close();
         LOG.infof("Unloaded model %s", previous.config().name());
+        changed();
     }
 
     private SinewichModel open(Path bundlePath) {

@@ -45,6 +45,8 @@ class MetricsAndHealthTest {
             "sinewich_pending_requests ",
             "sinewich_scheduler_rejected_total ",
             "sinewich_scheduler_expired_total ",
+            "sinewich_scheduler_passes_total ",
+            "sinewich_scheduler_skipped_total ",
             "sinewich_kernel_cache_hits_total ",
             "sinewich_kernel_cache_misses_total ",
             "sinewich_kernel_cache_evictions_total ",

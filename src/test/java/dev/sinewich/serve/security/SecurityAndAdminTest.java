@@ -138,10 +138,16 @@ class SecurityAndAdminTest {
         given().auth().oauth2(ADMIN).contentType(ContentType.JSON)
                 .body("{\"path\":\"s2_lora_lowpass_clock\"}")
                 .put("/admin/model").then().statusCode(200).body("name", equalTo(S2));
+        // the model-info metric follows the served model
+        String afterReplace = given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(afterReplace.contains("model=\"" + S2 + "\""), "sinewich_model_info shows the new model");
+        assertTrue(!afterReplace.contains("model=\"" + S4 + "\""), "and no longer the replaced one");
         given().auth().oauth2(KEY).get("/v2/models/" + S4).then().statusCode(404);
         given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("saliency"))
                 .post("/v2/models/" + S2 + "/infer").then().statusCode(200);
         given().auth().oauth2(ADMIN).delete("/admin/model").then().statusCode(204);
+        assertTrue(!given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
+                .contains("sinewich_model_info{"), "no model-info series while nothing is served");
         given().get("/v2/health/ready").then().statusCode(503);
         given().get("/q/health/ready").then().statusCode(503);
         given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("saliency"))
