@@ -88,6 +88,15 @@ public interface ServingConfig {
          */
         @WithDefault("5s")
         Duration bodyReadTimeout();
+
+        /**
+         * Returns the most bytes of request bodies the server holds at once (being read, or read and
+         * not yet answered); a body that would go past it gets 429.
+         *
+         * @return the limit
+         */
+        @WithDefault("512M")
+        MemorySize maxInflightBodyBytes();
     }
 
     /** How per-task weights are provided. */

@@ -66,6 +66,9 @@ public class BodyLimitRoute {
      */
     static void refuse(RoutingContext ctx, RuntimeException failure) {
         Failure f = Failure.of(failure);
+        if (f.retryable()) {
+            ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+        }
         ctx.response().setStatusCode(f.httpStatus())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.CONNECTION, "close")

@@ -2,6 +2,7 @@ package dev.sinewich.serve.api.rest;
 
 import dev.sinewich.serve.api.BodyReadTimeoutException;
 import dev.sinewich.serve.api.BodyTooLargeException;
+import dev.sinewich.serve.serving.CapacityExceededException;
 import dev.sinewich.serve.serving.ServingConfig;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.vertx.core.Vertx;
@@ -14,6 +15,7 @@ import io.vertx.ext.web.impl.RoutingContextInternal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -23,8 +25,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * would starve every other request). Two limits apply while reading: the body size
  * ({@code quarkus.http.limits.max-body-size}: 413, also for a chunked body that grows past it) and
  * the read timeout ({@code sinewich.limits.body-read-timeout}: a client that sends no byte for that
- * long gets 408). Either answer carries the usual JSON error and closes the connection. Stateless
- * and thread-safe (each request's state lives on its own event loop).
+ * long gets 408), and the bytes of all bodies held at once
+ * ({@code sinewich.limits.max-inflight-body-bytes}: counted as they arrive and given back when the
+ * request is answered or abandoned; past it 429 with {@code Retry-After}). Each answer carries the
+ * usual JSON error and closes the connection. Thread-safe (each request's state lives on its own
+ * event loop; the in-flight count is atomic).
  */
 @ApplicationScoped
 public class RequestBodyRoute {
@@ -33,6 +38,8 @@ public class RequestBodyRoute {
     static final int ORDER = BodyLimitRoute.ORDER + 1;
 
     private final long limit;
+    private final long inFlightLimit;
+    private final AtomicLong inFlight = new AtomicLong();
     private final long timeoutNanos;
     private final long periodMillis;
 
@@ -49,6 +56,7 @@ public class RequestBodyRoute {
             throw new IllegalArgumentException("sinewich.limits.body-read-timeout must be positive, found " + timeout);
         }
         this.limit = limit.asLongValue();
+        this.inFlightLimit = config.limits().maxInflightBodyBytes().asLongValue();
         this.timeoutNanos = timeout.toNanos();
         this.periodMillis = Math.max(10, timeout.toMillis() / 4);
     }
@@ -76,11 +84,22 @@ public class RequestBodyRoute {
                         + " bytes; the connection is closed (sinewich.limits.body-read-timeout)"));
             }
         });
+        ctx.addEndHandler(end -> release(body));
         request.handler(chunk -> {
             if (body.done) {
                 return;
             }
             body.lastByte = System.nanoTime();
+            if (inFlight.addAndGet(chunk.length()) > inFlightLimit) {
+                inFlight.addAndGet(-chunk.length());
+                body.done = true;
+                vertx.cancelTimer(timer);
+                BodyLimitRoute.refuse(ctx, new CapacityExceededException("the server already holds "
+                        + inFlightLimit + " bytes of request bodies, its limit for bodies in flight "
+                        + "(sinewich.limits.max-inflight-body-bytes); retry later"));
+                return;
+            }
+            body.reserved += chunk.length();
             if ((long) body.buffer.length() + chunk.length() > limit) {
                 body.done = true;
                 vertx.cancelTimer(timer);
@@ -93,6 +112,7 @@ public class RequestBodyRoute {
         request.exceptionHandler(failure -> {
             body.done = true; // the client went away; nothing to answer
             vertx.cancelTimer(timer);
+            release(body);
         });
         request.endHandler(end -> {
             if (body.done) {
@@ -104,6 +124,22 @@ public class RequestBodyRoute {
             ctx.next();
         });
         request.resume();
+    }
+
+    /** Gives back a body's bytes once its request is over (answered, refused or abandoned). */
+    private void release(Body body) {
+        long bytes = body.reserved;
+        body.reserved = 0;
+        inFlight.addAndGet(-bytes);
+    }
+
+    /**
+     * Returns the bytes of request bodies held now (being read, or read and not yet answered).
+     *
+     * @return the bytes in flight
+     */
+    public long inFlightBytes() {
+        return inFlight.get();
     }
 
     private static boolean declaresBody(HttpServerRequest request) {
@@ -118,6 +154,8 @@ public class RequestBodyRoute {
     private static final class Body {
         private final Buffer buffer = Buffer.buffer();
         private long lastByte;
+        /** Bytes counted against the in-flight limit, given back when the request is over. */
+        private long reserved;
         private boolean done;
 
         Body(long start) {
