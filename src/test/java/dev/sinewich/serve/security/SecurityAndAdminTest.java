@@ -26,6 +26,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -49,7 +50,9 @@ class SecurityAndAdminTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of("sinewich.security.api-keys", KEY, "sinewich.security.admin-enabled", "true",
                     "sinewich.security.admin-keys", ADMIN, "sinewich.model.repository", repository().toString(),
-                    "sinewich.model.max-bundle-size", "4M");
+                    "sinewich.model.max-bundle-size", "4M",
+                    // the server's own log at DEBUG, so that the key scan below sees everything it says
+                    "quarkus.log.category.\"dev.sinewich\".level", "DEBUG");
         }
     }
 
@@ -94,6 +97,67 @@ class SecurityAndAdminTest {
         given().get("/v2/health/ready").then().statusCode(200);
         given().get("/q/health/ready").then().statusCode(200);
         given().get("/q/metrics").then().statusCode(200).body(not(containsString(KEY)));
+    }
+
+    /**
+     * No key value reaches the log, at DEBUG: not the inference key, not the admin key, not a wrong
+     * key a caller sent, after authenticated and refused calls on REST and gRPC.
+     */
+    @Test
+    void keysNeverReachTheLog() {
+        List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                String text = record.getMessage();
+                if (record.getParameters() != null) {
+                    text += " " + java.util.Arrays.toString(record.getParameters());
+                }
+                messages.add(text + (record.getThrown() == null ? "" : " " + record.getThrown()));
+            }
+
+            @Override
+            public void flush() {
+                // nothing buffered
+            }
+
+            @Override
+            public void close() {
+                // nothing held
+            }
+        };
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.addHandler(capture);
+        String wrong = "wrong-key-7f3a9c";
+        try {
+            given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("depth"))
+                    .post("/v2/models/" + S4 + "/infer").then().statusCode(200);
+            given().auth().oauth2(wrong).contentType(ContentType.JSON).body(infer("depth"))
+                    .post("/v2/models/" + S4 + "/infer").then().statusCode(401);
+            given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("nope"))
+                    .post("/v2/models/" + S4 + "/infer").then().statusCode(400);
+            given().auth().oauth2(ADMIN).contentType(ContentType.JSON).body("{\"path\":\"missing\"}")
+                    .put("/admin/model").then().statusCode(400);
+            given().auth().oauth2(wrong).delete("/admin/model").then().statusCode(401);
+            for (String key : new String[] {KEY, wrong}) {
+                Metadata headers = new Metadata();
+                headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + key);
+                try {
+                    stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                            .modelMetadata(ModelMetadataRequest.newBuilder().setName(S4).build());
+                } catch (StatusRuntimeException refused) {
+                    assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode());
+                }
+            }
+        } finally {
+            root.removeHandler(capture);
+        }
+        assertTrue(messages.stream().anyMatch(m -> m.contains("request refused with 400")),
+                () -> "the scan saw the server's DEBUG lines: " + messages);
+        for (String secret : new String[] {KEY, ADMIN, wrong}) {
+            assertTrue(messages.stream().noneMatch(m -> m.contains(secret)),
+                    () -> "a key value in the log: " + messages.stream().filter(m -> m.contains(secret)).toList());
+        }
     }
 
     @Test
@@ -152,6 +216,14 @@ class SecurityAndAdminTest {
         given().get("/q/health/ready").then().statusCode(503);
         given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("saliency"))
                 .post("/v2/models/" + S2 + "/infer").then().statusCode(503).header("Retry-After", "1");
+        // gRPC says the same: UNAVAILABLE, with a message
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + KEY);
+        StatusRuntimeException none = assertThrows(StatusRuntimeException.class, () -> stub
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .modelMetadata(ModelMetadataRequest.newBuilder().setName(S2).build()));
+        assertEquals(Status.Code.UNAVAILABLE, none.getStatus().getCode(), none.getStatus().toString());
+        assertTrue(none.getStatus().getDescription() != null && !none.getStatus().getDescription().isBlank());
         given().auth().oauth2(ADMIN).contentType(ContentType.JSON)
                 .body("{\"path\":\"" + repository().resolve("s4_mixed_downscale") + "\"}")
                 .put("/admin/model").then().statusCode(200).body("name", equalTo(S4));
