@@ -22,7 +22,6 @@ public class InferenceService {
     private final ModelService models;
     private final BatchScheduler scheduler;
     private final ServingConfig.Inference settings;
-    private final long maxOutputValues;
     private final Thread refuseOnSignal;
 
     /**
@@ -34,10 +33,9 @@ public class InferenceService {
     public InferenceService(ModelService models, ServingConfig config) {
         this.models = models;
         this.settings = config.inference();
-        this.maxOutputValues = config.limits().maxOutputValues();
         this.scheduler = new BatchScheduler(models::model, new SchedulerSettings(settings.workers(),
                 settings.queueCapacity(), settings.maxBatchSize(), settings.maxDelay(), settings.timeout(),
-                settings.maxTimeout()));
+                settings.maxTimeout(), config.limits().maxOutputValues()));
         this.refuseOnSignal = new Thread(scheduler::stopAccepting, "sinewich-refuse-on-shutdown");
     }
 
@@ -80,22 +78,12 @@ public class InferenceService {
     }
 
     /**
-     * Accepts a request (see {@link BatchScheduler#submit}) once its outputs are known to fit
-     * {@code sinewich.limits.max-output-values}.
+     * Accepts a request (see {@link BatchScheduler#submit}).
      *
      * @param request the request
      * @return the result
-     * @throws OutputTooLargeException when its outputs would hold more values than that
      */
     public CompletableFuture<InferenceResult> submit(InferenceRequest request) {
-        long values = models.model(request.model()).outputValues(request.item());
-        long limit = maxOutputValues;
-        if (values > limit) {
-            throw new OutputTooLargeException("the outputs asked for would hold "
-                    + (values == Long.MAX_VALUE ? "too many" : String.valueOf(values)) + " values, more than the "
-                    + limit + " one request may produce (sinewich.limits.max-output-values); ask for fewer tasks or "
-                    + "outputs (probabilities hold one value per class and pixel), or send smaller images");
-        }
         return scheduler.submit(request);
     }
 

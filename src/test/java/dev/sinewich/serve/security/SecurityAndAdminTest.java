@@ -13,6 +13,7 @@ import dev.sinewich.serve.api.grpc.oip.GRPCInferenceServiceGrpc;
 import dev.sinewich.serve.api.grpc.oip.ModelMetadataRequest;
 import dev.sinewich.serve.api.grpc.oip.ServerReadyRequest;
 import dev.sinewich.serve.bundle.BundleFiles;
+import dev.sinewich.serve.testing.LogCapture;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -105,31 +106,9 @@ class SecurityAndAdminTest {
      */
     @Test
     void keysNeverReachTheLog() {
-        List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.logging.Handler capture = new java.util.logging.Handler() {
-            @Override
-            public void publish(java.util.logging.LogRecord record) {
-                String text = record.getMessage();
-                if (record.getParameters() != null) {
-                    text += " " + java.util.Arrays.toString(record.getParameters());
-                }
-                messages.add(text + (record.getThrown() == null ? "" : " " + record.getThrown()));
-            }
-
-            @Override
-            public void flush() {
-                // nothing buffered
-            }
-
-            @Override
-            public void close() {
-                // nothing held
-            }
-        };
-        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
-        root.addHandler(capture);
         String wrong = "wrong-key-7f3a9c";
-        try {
+        List<String> messages;
+        try (LogCapture capture = LogCapture.start()) {
             given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("depth"))
                     .post("/v2/models/" + S4 + "/infer").then().statusCode(200);
             given().auth().oauth2(wrong).contentType(ContentType.JSON).body(infer("depth"))
@@ -149,8 +128,7 @@ class SecurityAndAdminTest {
                     assertEquals(Status.Code.UNAUTHENTICATED, refused.getStatus().getCode());
                 }
             }
-        } finally {
-            root.removeHandler(capture);
+            messages = capture.lines();
         }
         assertTrue(messages.stream().anyMatch(m -> m.contains("request refused with 400")),
                 () -> "the scan saw the server's DEBUG lines: " + messages);

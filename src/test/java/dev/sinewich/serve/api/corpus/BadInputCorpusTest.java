@@ -10,6 +10,7 @@ import com.google.protobuf.ByteString;
 import dev.sinewich.serve.api.grpc.oip.InferParameter;
 import dev.sinewich.serve.api.grpc.oip.ModelInferRequest;
 import dev.sinewich.serve.api.grpc.v1.PredictRequest;
+import dev.sinewich.serve.testing.LogCapture;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.quarkus.grpc.GrpcClient;
@@ -21,9 +22,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -67,9 +66,10 @@ class BadInputCorpusTest {
         cases.forEach(c -> perSurface.merge(c.surface(), 1, Integer::sum));
         assertTrue(cases.size() >= 40, "corpus size " + cases.size());
         assertEquals(4, perSurface.size(), perSurface::toString);
-        TraceWatch traces = new TraceWatch();
+        // clients' mistakes are logged in one line at DEBUG or INFO, never as a server fault
+        AtomicReference<LogCapture> log = new AtomicReference<>();
         Stream<DynamicTest> bad = Stream.concat(
-                Stream.of(DynamicTest.dynamicTest("watch the log", traces::install)),
+                Stream.of(DynamicTest.dynamicTest("watch the log", () -> log.set(LogCapture.start()))),
                 cases.stream().map(c -> DynamicTest.dynamicTest(c.displayName(),
                         () -> check(c, c.request().send(clients)))));
         Stream<DynamicTest> after = Stream.of(
@@ -79,43 +79,13 @@ class BadInputCorpusTest {
                 DynamicTest.dynamicTest("after the corpus: GRPC_V1 still predicts", () -> goodTypedGrpc(clients)),
                 DynamicTest.dynamicTest("after the corpus: GRPC_OIP still infers", () -> goodOipGrpc(clients)),
                 DynamicTest.dynamicTest("after the corpus: health is UP", () -> health()),
-                DynamicTest.dynamicTest("after the corpus: no stack trace and no ERROR in the log", traces::check));
+                DynamicTest.dynamicTest("after the corpus: no stack trace and no ERROR in the log", () -> {
+                    try (LogCapture c = log.get()) {
+                        assertTrue(c.faults().isEmpty(), () -> "the log has " + c.faults().size()
+                                + " errors or stack traces: " + c.faults());
+                    }
+                }));
         return Stream.concat(bad, after);
-    }
-
-    /**
-     * Collects every log record at ERROR (SEVERE) or carrying a throwable while the corpus runs:
-     * clients' mistakes are logged in one line at DEBUG or INFO, never as a server fault.
-     */
-    private static final class TraceWatch extends Handler {
-        private final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-        void install() {
-            java.util.logging.Logger.getLogger("").addHandler(this);
-        }
-
-        void check() {
-            java.util.logging.Logger.getLogger("").removeHandler(this);
-            assertTrue(seen.isEmpty(), () -> "the log has " + seen.size() + " errors or stack traces: " + seen);
-        }
-
-        @Override
-        public void publish(LogRecord record) {
-            if (record.getThrown() != null || record.getLevel().intValue() >= Level.SEVERE.intValue()) {
-                seen.add(record.getLevel() + " " + record.getLoggerName() + ": " + record.getMessage()
-                        + (record.getThrown() == null ? "" : " / " + record.getThrown()));
-            }
-        }
-
-        @Override
-        public void flush() {
-            // nothing buffered
-        }
-
-        @Override
-        public void close() {
-            // nothing held
-        }
     }
 
     private static void check(BadInput c, Answer answer) {

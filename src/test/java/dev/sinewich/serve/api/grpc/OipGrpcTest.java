@@ -134,13 +134,7 @@ class OipGrpcTest {
 
     @Test
     void aCallDeadlineTooShortToMeetGivesDeadlineExceeded() {
-        float[] big = new float[3 * 600 * 600];
-        ByteBuffer raw = ByteBuffer.allocate(big.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        ModelInferRequest request = ModelInferRequest.newBuilder().setModelName(MODEL)
-                .putParameters("task", text("depth"))
-                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("FP32")
-                        .addShape(1).addShape(3).addShape(600).addShape(600))
-                .addRawInputContents(ByteString.copyFrom(raw.array())).build();
+        ModelInferRequest request = depth600().build();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> stub.withDeadlineAfter(1, TimeUnit.MILLISECONDS).modelInfer(request));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
@@ -153,19 +147,21 @@ class OipGrpcTest {
      */
     @Test
     void theServerEnforcesTheRequestDeadlineItself() {
-        float[] big = new float[3 * 600 * 600];
-        ByteBuffer raw = ByteBuffer.allocate(big.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        ModelInferRequest request = ModelInferRequest.newBuilder().setModelName(MODEL)
-                .putParameters("task", text("depth"))
-                .putParameters("timeout_ms", InferParameter.newBuilder().setInt64Param(1).build())
-                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("FP32")
-                        .addShape(1).addShape(3).addShape(600).addShape(600))
-                .addRawInputContents(ByteString.copyFrom(raw.array())).build();
+        ModelInferRequest request = depth600()
+                .putParameters("timeout_ms", InferParameter.newBuilder().setInt64Param(1).build()).build();
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
                 () -> stub.withDeadlineAfter(1, TimeUnit.HOURS).modelInfer(request));
         assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("did not finish within its deadline of 1 ms"),
                 e.getStatus().getDescription());
+    }
+
+    /** A depth request for one 600 × 600 FP32 image (zeros), slow enough to meet a short deadline. */
+    private static ModelInferRequest.Builder depth600() {
+        return ModelInferRequest.newBuilder().setModelName(MODEL).putParameters("task", text("depth"))
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("FP32")
+                        .addShape(1).addShape(3).addShape(600).addShape(600))
+                .addRawInputContents(ByteString.copyFrom(new byte[3 * 600 * 600 * 4]));
     }
 
     private void assertStatus(ModelInferRequest request, Status.Code code, String message) {

@@ -1,0 +1,2 @@
+/** Helpers shared by tests of several features. */
+package dev.sinewich.serve.testing;
