@@ -58,12 +58,8 @@ class InflightBodiesTest {
                     + "Content-Length: 100000\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(new byte[4096 - png.length + 100]);
             out.flush();
-            // once the server has read those bytes, a body that does not fit beside them is refused
+            Thread.sleep(300); // the server has read them
             HttpResponse<String> refused = http.send(good, HttpResponse.BodyHandlers.ofString());
-            for (int tries = 0; refused.statusCode() == 200 && tries < 50; tries++) {
-                Thread.sleep(20);
-                refused = http.send(good, HttpResponse.BodyHandlers.ofString());
-            }
             assertEquals(429, refused.statusCode(), refused.body());
             assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
             assertTrue(refused.body().contains("sinewich.limits.max-inflight-body-bytes"), refused.body());
