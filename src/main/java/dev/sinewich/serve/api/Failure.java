@@ -9,7 +9,7 @@ import dev.sinewich.serve.serving.DeadlineExceededException;
 import dev.sinewich.serve.serving.ModelNotFoundException;
 import dev.sinewich.serve.serving.ModelRepository;
 import dev.sinewich.serve.serving.ModelUnavailableException;
-import dev.sinewich.serve.serving.OutputTooLargeException;
+import dev.sinewich.serve.serving.RequestTooLargeException;
 import io.grpc.Status;
 import io.vertx.core.http.HttpClosedException;
 import java.nio.channels.ClosedChannelException;
@@ -76,7 +76,7 @@ public record Failure(int httpStatus, Status.Code grpcCode, String message, Stri
      */
     public static Failure of(Throwable failure) {
         Throwable e = unwrap(failure);
-        if (e instanceof ImageTooLargeException || e instanceof OutputTooLargeException) {
+        if (e instanceof ImageTooLargeException || e instanceof RequestTooLargeException) {
             return new Failure(413, Status.Code.INVALID_ARGUMENT, e.getMessage(), "too_large", false);
         }
         if (e instanceof BodyTooLargeException) {

@@ -1,46 +1,91 @@
 package dev.sinewich.serve.api;
 
 import dev.sinewich.serve.metrics.ServerMetrics;
+import dev.sinewich.serve.serving.TensorBudget;
 import io.smallrye.mutiny.Uni;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * Runs a request's handling so that every outcome, including failures thrown while parsing, is
- * timed and counted once with bounded labels.
+ * timed and counted once with bounded labels, and so that the request's memory lease is given back
+ * once it is over, whatever the outcome.
  */
 public final class Observed {
 
     private Observed() {}
 
-    /** Where the handling records which task the request named, once it knows. */
-    public static final class TaskLabel {
-        private volatile String value = "unknown";
+    /**
+     * One request being handled: where the handling records which task the request named, once it
+     * knows, and the request's share of the memory budget.
+     */
+    public static final class Call {
+        private final TensorBudget.Lease lease;
+        private volatile String task = "unknown";
+
+        private Call(TensorBudget.Lease lease) {
+            this.lease = lease;
+        }
 
         /**
          * Records the task, if it is a served one (so that labels stay bounded).
          *
-         * @param task the requested task
+         * @param name the requested task
          * @param served whether the model serves it
          */
-        public void set(String task, boolean served) {
-            value = served ? task : "unknown";
+        public void task(String name, boolean served) {
+            task = served ? name : "unknown";
+        }
+
+        /**
+         * Returns the request's memory lease, open until the request is over.
+         *
+         * @return the lease
+         */
+        public TensorBudget.Lease lease() {
+            return lease;
         }
     }
 
     /**
-     * Runs and observes a call.
+     * Runs and observes a call whose answer is done once the returned Uni ends (gRPC: the response
+     * message is serialised when it is emitted); the lease is closed then.
      *
      * @param metrics the meters
+     * @param budget the memory budget the request's lease comes from
      * @param api the surface label
-     * @param call the handling, given the label holder
+     * @param call the handling, given the call's state
      * @param <T> the response type
      * @return the observed Uni
      */
-    public static <T> Uni<T> call(ServerMetrics metrics, String api, Function<TaskLabel, Uni<T>> call) {
+    public static <T> Uni<T> call(ServerMetrics metrics, TensorBudget budget, String api, Function<Call, Uni<T>> call) {
+        Call state = new Call(budget.lease());
+        return observe(metrics, api, state, call).onTermination().invoke(state.lease::close);
+    }
+
+    /**
+     * Runs and observes a call whose answer is still being sent after the returned Uni ends (REST:
+     * the response body is written afterwards).
+     *
+     * @param metrics the meters
+     * @param budget the memory budget the request's lease comes from
+     * @param api the surface label
+     * @param whenAnswered registers an action to run once the answer is sent or the caller is gone
+     * @param call the handling, given the call's state
+     * @param <T> the response type
+     * @return the observed Uni
+     */
+    public static <T> Uni<T> call(ServerMetrics metrics, TensorBudget budget, String api,
+            Consumer<Runnable> whenAnswered, Function<Call, Uni<T>> call) {
+        Call state = new Call(budget.lease());
+        whenAnswered.accept(state.lease::close);
+        return observe(metrics, api, state, call);
+    }
+
+    private static <T> Uni<T> observe(ServerMetrics metrics, String api, Call state, Function<Call, Uni<T>> call) {
         long start = System.nanoTime();
-        TaskLabel task = new TaskLabel();
-        return Uni.createFrom().deferred(() -> call.apply(task)).onItemOrFailure().invoke((item, failure) ->
-                metrics.request(api, task.value, failure == null ? "success" : Failure.of(failure).reason(),
+        return Uni.createFrom().deferred(() -> call.apply(state)).onItemOrFailure().invoke((item, failure) ->
+                metrics.request(api, state.task, failure == null ? "success" : Failure.of(failure).reason(),
                         System.nanoTime() - start));
     }
 }

@@ -41,10 +41,12 @@ public final class ImageDecoder {
      *     of an unsupported colour type
      */
     public static DecodedImage decode(byte[] bytes, ImageLimits limits) {
+        ImageHeader declared = readHeader(bytes, limits);
+        // outside the reader, so that a refusal by the request's reservation is not taken for a corrupt file
+        limits.checkRequest(1, declared.height(), declared.width());
         ImageFormat format = check(bytes, limits);
         return ImageIoReader.read(bytes, format, reader -> {
             ImageHeader header = reader.header(limits);
-            limits.checkRequest(1, header.height(), header.width());
             float[] rgb = new float[3 * header.height() * header.width()];
             reader.decodeInto(header, rgb, 0);
             return new DecodedImage(format, header.height(), header.width(), rgb);

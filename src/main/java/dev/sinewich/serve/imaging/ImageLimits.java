@@ -2,6 +2,7 @@ package dev.sinewich.serve.imaging;
 
 import java.util.EnumSet;
 import java.util.Set;
+import java.util.function.LongConsumer;
 import java.util.stream.Collectors;
 
 /**
@@ -13,8 +14,13 @@ import java.util.stream.Collectors;
  * @param maxRequestPixels the most pixels (N · width · height) one request may carry, at least 1
  * @param maxBytes the largest encoded file, in bytes, at least 1
  * @param formats the accepted formats, not empty
+ * @param onAccepted told the pixel count of a request once {@link #checkRequest} has accepted it,
+ *     before any pixel buffer is allocated (a request's memory reservation; may throw to refuse it)
  */
-public record ImageLimits(long maxPixels, long maxRequestPixels, long maxBytes, Set<ImageFormat> formats) {
+public record ImageLimits(long maxPixels, long maxRequestPixels, long maxBytes, Set<ImageFormat> formats,
+        LongConsumer onAccepted) {
+
+    private static final LongConsumer NOTHING = pixels -> { };
 
     /** 4096 × 4096 pixels: one decoded image then takes 192 MiB of floats. */
     public static final long DEFAULT_MAX_PIXELS = 4096L * 4096L;
@@ -36,6 +42,30 @@ public record ImageLimits(long maxPixels, long maxRequestPixels, long maxBytes, 
             throw new IllegalArgumentException("image limits must allow at least one format");
         }
         formats = Set.copyOf(EnumSet.copyOf(formats));
+        onAccepted = onAccepted == null ? NOTHING : onAccepted;
+    }
+
+    /**
+     * Creates limits that tell nobody about accepted requests.
+     *
+     * @param maxPixels the largest width · height of one image
+     * @param maxRequestPixels the most pixels of all images of one request
+     * @param maxBytes the largest encoded file, in bytes
+     * @param formats the accepted formats
+     */
+    public ImageLimits(long maxPixels, long maxRequestPixels, long maxBytes, Set<ImageFormat> formats) {
+        this(maxPixels, maxRequestPixels, maxBytes, formats, NOTHING);
+    }
+
+    /**
+     * Returns these limits for one request: {@code onAccepted} is told its pixel count once the
+     * count is checked, before decoding.
+     *
+     * @param onAccepted the request's reservation of memory for its pixels
+     * @return the limits
+     */
+    public ImageLimits forRequest(LongConsumer onAccepted) {
+        return new ImageLimits(maxPixels, maxRequestPixels, maxBytes, formats, onAccepted);
     }
 
     /**
@@ -69,6 +99,7 @@ public record ImageLimits(long maxPixels, long maxRequestPixels, long maxBytes, 
      * @param height h of every image
      * @param width w of every image
      * @throws ImageTooLargeException when N · h · w is over {@link #maxRequestPixels}
+     * @throws RuntimeException what {@link #onAccepted} throws to refuse the request
      */
     public void checkRequest(long images, long height, long width) {
         long pixels;
@@ -83,6 +114,7 @@ public record ImageLimits(long maxPixels, long maxRequestPixels, long maxBytes, 
                     + " pixels; at most " + maxRequestPixels
                     + " are accepted per request (sinewich.limits.max-request-pixels)");
         }
+        onAccepted.accept(pixels);
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.sinewich.serve.serving.BatchScheduler;
 import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.serving.PassListener;
+import dev.sinewich.serve.serving.TensorBudget;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -64,6 +65,9 @@ public class ServerMetrics implements PassListener {
         scheduler.listener(this);
         Gauge.builder("sinewich.pending.requests", scheduler, BatchScheduler::pending)
                 .description("Accepted requests waiting for a pass").register(registry);
+        Gauge.builder("sinewich.inflight.tensor", inference.budget(), TensorBudget::used).baseUnit("bytes")
+                .description("Memory reserved by requests in flight for their decoded images and outputs "
+                        + "(bounded by sinewich.limits.max-inflight-tensor-bytes)").register(registry);
         counter("sinewich.scheduler.rejected", "Requests refused because the queue was full or the server stopping",
                 scheduler, s -> s.stats().rejected());
         counter("sinewich.scheduler.expired", "Requests that passed their deadline", scheduler,

@@ -126,8 +126,9 @@ public final class BatchScheduler {
      *     cancelled by the caller
      * @throws ModelNotFoundException for an unknown model
      * @throws InvalidInputException for an unknown task or output, or an impossible deadline
-     * @throws OutputTooLargeException when its outputs would hold more values than the settings allow
-     * @throws CapacityExceededException when the queue is full
+     * @throws RequestTooLargeException when its outputs would hold more values, or more memory,
+     *     than the settings allow
+     * @throws CapacityExceededException when the queue is full, or the memory budget is taken
      * @throws ModelUnavailableException when the server is stopping
      */
     public CompletableFuture<InferenceResult> submit(InferenceRequest request) {
@@ -135,12 +136,13 @@ public final class BatchScheduler {
         model.validate(request.item());
         long values = model.outputValues(request.item());
         if (values > settings.maxOutputValues()) {
-            throw new OutputTooLargeException("the outputs asked for would hold "
+            throw new RequestTooLargeException("the outputs asked for would hold "
                     + (values == Long.MAX_VALUE ? "too many" : String.valueOf(values)) + " values, more than the "
                     + settings.maxOutputValues() + " one request may produce (sinewich.limits.max-output-values); "
                     + "ask for fewer tasks or outputs (probabilities hold one value per class and pixel), or send "
                     + "smaller images");
         }
+        request.lease().reserveOutputs(values);
         Duration deadline = request.deadline() == null ? settings.defaultDeadline() : request.deadline();
         if (deadline.isNegative() || deadline.isZero() || deadline.compareTo(settings.maxDeadline()) > 0) {
             throw new InvalidInputException("the deadline must be between 1 ms and " + settings.maxDeadline().toMillis()

@@ -23,6 +23,7 @@ public class InferenceService {
     private final BatchScheduler scheduler;
     private final ServingConfig.Inference settings;
     private final Thread refuseOnSignal;
+    private final TensorBudget budget;
 
     /**
      * Creates the service.
@@ -36,6 +37,7 @@ public class InferenceService {
         this.scheduler = new BatchScheduler(models::model, new SchedulerSettings(settings.workers(),
                 settings.queueCapacity(), settings.maxBatchSize(), settings.maxDelay(), settings.timeout(),
                 settings.maxTimeout(), config.limits().maxOutputValues()));
+        this.budget = new TensorBudget(config.limits().maxInflightTensorBytes().asLongValue());
         this.refuseOnSignal = new Thread(scheduler::stopAccepting, "sinewich-refuse-on-shutdown");
     }
 
@@ -85,6 +87,16 @@ public class InferenceService {
      */
     public CompletableFuture<InferenceResult> submit(InferenceRequest request) {
         return scheduler.submit(request);
+    }
+
+    /**
+     * Returns the memory budget of decoded images and outputs in flight; every request takes a
+     * lease from it.
+     *
+     * @return the budget
+     */
+    public TensorBudget budget() {
+        return budget;
     }
 
     /**

@@ -95,8 +95,20 @@ public interface ServingConfig {
          *
          * @return the limit
          */
-        @WithDefault("512M")
+        @WithDefault("128M")
         MemorySize maxInflightBodyBytes();
+
+        /**
+         * Returns the most memory the decoded images and outputs of all requests in flight may take
+         * together (estimated per request from its image sizes and output values, see
+         * {@link TensorBudget}): reserved before any pixel buffer is allocated and before a request
+         * is queued, given back once it is answered. A request that does not fit beside the others
+         * gets 429 / RESOURCE_EXHAUSTED; one that could never fit 413 / INVALID_ARGUMENT.
+         *
+         * @return the limit
+         */
+        @WithDefault("768M")
+        MemorySize maxInflightTensorBytes();
     }
 
     /** How per-task weights are provided. */

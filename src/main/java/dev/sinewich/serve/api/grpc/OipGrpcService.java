@@ -112,16 +112,18 @@ public class OipGrpcService implements GRPCInferenceService {
         // observed inside the status mapping, so that metrics see the failure's cause, not its status
         // parsing raw tensors and decoding images runs on a worker thread, not the event loop
         return Uni.createFrom().voidItem().runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .chain(() -> GrpcErrors.guardUni(() -> Observed.call(metrics, "grpc_oip", label -> infer(request, label))));
+                .chain(() -> GrpcErrors.guardUni(() -> Observed.call(metrics, service.budget(), "grpc_oip",
+                        call -> infer(request, call))));
     }
 
-    private Uni<ModelInferResponse> infer(ModelInferRequest request, Observed.TaskLabel label) {
+    private Uni<ModelInferResponse> infer(ModelInferRequest request, Observed.Call call) {
+        call.lease().reserve(request.getSerializedSize(), "the request message");
         var model = models.model(request.getModelName());
         SinewichConfig config = model.config();
         InferRequest parsed = withCallDeadline(OipGrpcMapper.request(request));
         String task = String.valueOf(parsed.parameters().get("task"));
-        label.set(task, model.tasks().stream().anyMatch(t -> t.name().equals(task)));
-        return Async.uni(inference.infer(request.getModelName(), parsed)).map(result -> OipGrpcMapper.response(
+        call.task(task, model.tasks().stream().anyMatch(t -> t.name().equals(task)));
+        return Async.uni(inference.infer(request.getModelName(), parsed, call.lease())).map(result -> OipGrpcMapper.response(
                 config.name(), config.version(), parsed.id(), task, result.outputs().get(task)));
     }
 

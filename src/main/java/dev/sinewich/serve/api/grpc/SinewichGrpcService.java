@@ -110,8 +110,8 @@ public class SinewichGrpcService implements SinewichService {
 
     /** One request, timed and counted once, failing with the raw cause (callers map it). */
     private Uni<PredictResponse> predictOne(PredictRequest request, String modelName, long sequence, Deadline call) {
-        return Observed.call(metrics, API, label -> Uni.createFrom()
-                .item(() -> accept(request, modelName, call, label))
+        return Observed.call(metrics, inference.budget(), API, observed -> Uni.createFrom()
+                .item(() -> accept(request, modelName, call, observed))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .chain(accepted -> Async.uni(inference.submit(accepted.request()))
                         .map(result -> PredictMapper.response(accepted.model().config(), accepted.model().tasks(),
@@ -121,17 +121,18 @@ public class SinewichGrpcService implements SinewichService {
     /** A request ready for the scheduler, and the model it was checked against. */
     private record Accepted(SinewichModel model, InferenceRequest request) {}
 
-    private Accepted accept(PredictRequest request, String modelName, Deadline call, Observed.TaskLabel label) {
+    private Accepted accept(PredictRequest request, String modelName, Deadline call, Observed.Call observed) {
+        observed.lease().reserve(request.getSerializedSize(), "the request message");
         SinewichModel model = models.model(required(modelName, "model_name"));
         List<String> served = model.tasks().stream().map(SinewichConfig.Task::name).toList();
         List<String> tasks = request.getTasksCount() == 0 ? served : request.getTasksList();
-        label.set(tasks.size() == 1 ? tasks.get(0) : "multi", tasks.size() > 1 || served.contains(tasks.get(0)));
-        ForwardItem item = new ForwardItem(images.image(PredictMapper.image(request)), tasks,
+        observed.task(tasks.size() == 1 ? tasks.get(0) : "multi", tasks.size() > 1 || served.contains(tasks.get(0)));
+        ForwardItem item = new ForwardItem(images.image(PredictMapper.image(request), observed.lease()), tasks,
                 new LinkedHashSet<>(request.getOutputsList()));
         long timeoutMs = Integer.toUnsignedLong(request.getTimeoutMs());
         Duration own = timeoutMs == 0 ? null : Duration.ofMillis(timeoutMs);
         return new Accepted(model, new InferenceRequest(modelName, item,
-                CallDeadlines.sooner(own, defaultTimeout, call)));
+                CallDeadlines.sooner(own, defaultTimeout, call), observed.lease()));
     }
 
     private static String required(String value, String field) {

@@ -10,6 +10,7 @@ import dev.sinewich.serve.serving.InferenceRequest;
 import dev.sinewich.serve.serving.InferenceResult;
 import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ServingConfig;
+import dev.sinewich.serve.serving.TensorBudget;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -52,10 +53,11 @@ public class OipInference {
      *
      * @param modelName the model in the request path
      * @param request the request
+     * @param lease the request's memory lease (its images are reserved before they are decoded)
      * @return the scheduler's result (the task's outputs are under the task name); cancel it when
      *     the caller goes away
      */
-    public CompletableFuture<InferenceResult> infer(String modelName, InferRequest request) {
+    public CompletableFuture<InferenceResult> infer(String modelName, InferRequest request, TensorBudget.Lease lease) {
         for (String name : request.parameters().keySet()) {
             if (!PARAMETERS.contains(name)) {
                 throw new InvalidInputException("unknown request parameter '" + name + "'; accepted are "
@@ -71,9 +73,9 @@ public class OipInference {
         if (!(task instanceof String)) {
             throw new InvalidInputException("the request parameter 'task' must be a string, found " + task);
         }
-        ImageBatch images = images(request.inputs());
+        ImageBatch images = images(request.inputs(), lease);
         ForwardItem item = ForwardItem.of(images, (String) task, new LinkedHashSet<>(request.outputs()));
-        return inference.submit(new InferenceRequest(modelName, item, deadline));
+        return inference.submit(new InferenceRequest(modelName, item, deadline, lease));
     }
 
     private static Duration deadline(Object timeoutMs) {
@@ -86,12 +88,12 @@ public class OipInference {
         return Duration.ofMillis((Long) timeoutMs);
     }
 
-    private ImageBatch images(List<InferRequest.Input> inputs) {
+    private ImageBatch images(List<InferRequest.Input> inputs, TensorBudget.Lease lease) {
         if (inputs.size() != 1 || !IMAGE.equals(inputs.get(0).name())) {
             throw new InvalidInputException("expected exactly one input named 'image', found "
                     + inputs.stream().map(i -> "'" + i.name() + "'").toList());
         }
-        return image(inputs.get(0));
+        return image(inputs.get(0), lease);
     }
 
     /**
@@ -100,11 +102,14 @@ public class OipInference {
      * with the typed gRPC API so that every surface accepts images by the same rules.
      *
      * @param input the image input, whatever its name
+     * @param lease the request's memory lease: the images are reserved once their size is checked,
+     *     before any pixel buffer is allocated
      * @return the images
      * @throws dev.sinewich.serve.model.InvalidInputException naming what is wrong (an
      *     {@link dev.sinewich.serve.imaging.ImageTooLargeException} for an oversized file)
      */
-    public ImageBatch image(InferRequest.Input input) {
+    public ImageBatch image(InferRequest.Input input, TensorBudget.Lease lease) {
+        ImageLimits limits = this.limits.forRequest(lease::reserveImages);
         String datatype = input.datatype();
         if ("BYTES".equals(datatype)) {
             if (input.shape().length != 1 || input.shape()[0] != input.count() || input.count() < 1) {

@@ -3,6 +3,7 @@ package dev.sinewich.serve.api.rest;
 import dev.sinewich.serve.api.BodyTooLargeException;
 import dev.sinewich.serve.api.Failure;
 import io.quarkus.runtime.configuration.MemorySize;
+import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -65,6 +66,19 @@ public class BodyLimitRoute {
      * unread body cannot be skipped.
      */
     static void refuse(RoutingContext ctx, RuntimeException failure) {
+        answer(ctx, failure, done -> ctx.request().connection().close());
+    }
+
+    /**
+     * Sends the failure's status and JSON message with {@code Connection: close}.
+     *
+     * @param ctx the exchange
+     * @param failure why the request is refused
+     * @param written what to do once the answer is written (close the connection, or nothing when
+     *     the caller closes it after reading and dropping the rest of the body, so that a client
+     *     still sending reads the answer instead of a reset connection)
+     */
+    static void answer(RoutingContext ctx, RuntimeException failure, Handler<Void> written) {
         Failure f = Failure.of(failure);
         if (f.retryable()) {
             ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
@@ -72,7 +86,7 @@ public class BodyLimitRoute {
         ctx.response().setStatusCode(f.httpStatus())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
                 .putHeader(HttpHeaders.CONNECTION, "close")
-                .endHandler(done -> ctx.request().connection().close())
+                .endHandler(written)
                 .end(new JsonObject().put("error", f.message()).encode());
     }
 }

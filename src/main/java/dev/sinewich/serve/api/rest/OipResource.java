@@ -15,6 +15,7 @@ import dev.sinewich.serve.api.Observed;
 import dev.sinewich.serve.api.ServerVersion;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -22,6 +23,7 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
@@ -140,7 +142,9 @@ public class OipResource {
      * Runs inference.
      *
      * @param name the model name
+     * @param headerLength the binary data extension's JSON header length, if the body has binary data
      * @param body the JSON request
+     * @param routing the HTTP exchange (its memory lease is given back once the answer is written)
      * @return the JSON response once the forward pass is done
      */
     @POST
@@ -148,17 +152,20 @@ public class OipResource {
     @Path("models/{name}/infer")
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> infer(@PathParam("name") String name,
-            @HeaderParam(HEADER_LENGTH) String headerLength, byte[] body) {
-        return Observed.call(metrics, "rest_oip", label -> infer(name, headerLength, body, label));
+            @HeaderParam(HEADER_LENGTH) String headerLength, byte[] body, @Context RoutingContext routing) {
+        return Observed.call(metrics, service.budget(), "rest_oip", Answered.on(routing),
+                call -> infer(name, headerLength, body, call));
     }
 
-    private Uni<Response> infer(String name, String headerLength, byte[] body, Observed.TaskLabel label) {
+    private Uni<Response> infer(String name, String headerLength, byte[] body, Observed.Call call) {
         var model = models.model(name);
         SinewichConfig config = model.config();
         InferRequest request = OipJsonReader.read(body, parseLength(headerLength));
         String task = String.valueOf(request.parameters().get("task"));
-        label.set(task, model.tasks().stream().anyMatch(t -> t.name().equals(task)));
-        return Async.uni(inference.infer(name, request)).map(result -> {
+        call.task(task, model.tasks().stream().anyMatch(t -> t.name().equals(task)));
+        call.lease().outputsAsText(!request.outputs().isEmpty() ? !request.outputs().stream().allMatch(request::binary)
+                : !request.binary(""));
+        return Async.uni(inference.infer(name, request, call.lease())).map(result -> {
             OipJsonWriter.Encoded encoded = OipJsonWriter.response(config.name(), config.version(), request, task,
                     result.outputs().get(task));
             if (!encoded.binary()) {

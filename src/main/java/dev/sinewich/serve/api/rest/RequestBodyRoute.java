@@ -74,7 +74,12 @@ public class RequestBodyRoute {
         Vertx vertx = ctx.vertx();
         Body body = new Body(System.nanoTime());
         long timer = vertx.setPeriodic(periodMillis, id -> {
-            if (body.done) {
+            if (body.draining) {
+                if (System.nanoTime() - body.lastByte >= timeoutNanos) {
+                    vertx.cancelTimer(id);
+                    request.connection().close();
+                }
+            } else if (body.done) {
                 vertx.cancelTimer(id);
             } else if (System.nanoTime() - body.lastByte >= timeoutNanos) {
                 body.done = true;
@@ -86,24 +91,24 @@ public class RequestBodyRoute {
         });
         ctx.addEndHandler(end -> release(body));
         request.handler(chunk -> {
+            if (body.draining) {
+                drop(ctx, body, chunk.length());
+                return;
+            }
             if (body.done) {
                 return;
             }
             body.lastByte = System.nanoTime();
             if (inFlight.addAndGet(chunk.length()) > inFlightLimit) {
                 inFlight.addAndGet(-chunk.length());
-                body.done = true;
-                vertx.cancelTimer(timer);
-                BodyLimitRoute.refuse(ctx, new CapacityExceededException("the server already holds "
+                refuseWhileReading(ctx, body, new CapacityExceededException("the server already holds "
                         + inFlightLimit + " bytes of request bodies, its limit for bodies in flight "
                         + "(sinewich.limits.max-inflight-body-bytes); retry later"));
                 return;
             }
             body.reserved += chunk.length();
             if ((long) body.buffer.length() + chunk.length() > limit) {
-                body.done = true;
-                vertx.cancelTimer(timer);
-                BodyLimitRoute.refuse(ctx, new BodyTooLargeException("the request body has more than " + limit
+                refuseWhileReading(ctx, body, new BodyTooLargeException("the request body has more than " + limit
                         + " bytes, the limit (quarkus.http.limits.max-body-size)"));
                 return;
             }
@@ -111,10 +116,17 @@ public class RequestBodyRoute {
         });
         request.exceptionHandler(failure -> {
             body.done = true; // the client went away; nothing to answer
+            body.draining = false;
             vertx.cancelTimer(timer);
             release(body);
         });
         request.endHandler(end -> {
+            if (body.draining) {
+                body.draining = false;
+                vertx.cancelTimer(timer);
+                request.connection().close();
+                return;
+            }
             if (body.done) {
                 return;
             }
@@ -124,6 +136,28 @@ public class RequestBodyRoute {
             ctx.next();
         });
         request.resume();
+    }
+
+    /**
+     * Answers a request refused part-way through its body, gives its bytes back, and reads and drops
+     * the rest of the body (at most the body limit more, with the same read timeout) before closing
+     * the connection: a client still sending then reads the answer, not a reset connection.
+     */
+    private void refuseWhileReading(RoutingContext ctx, Body body, RuntimeException failure) {
+        body.done = true;
+        body.draining = true;
+        body.buffer = null;
+        release(body);
+        BodyLimitRoute.answer(ctx, failure, written -> { });
+    }
+
+    private void drop(RoutingContext ctx, Body body, int bytes) {
+        body.lastByte = System.nanoTime();
+        body.dropped += bytes;
+        if (body.dropped > limit) {
+            body.draining = false;
+            ctx.request().connection().close();
+        }
     }
 
     /** Gives back a body's bytes once its request is over (answered, refused or abandoned). */
@@ -152,8 +186,11 @@ public class RequestBodyRoute {
 
     /** A body being read: its bytes so far, when the last arrived, and whether it is settled. */
     private static final class Body {
-        private final Buffer buffer = Buffer.buffer();
+        private Buffer buffer = Buffer.buffer();
         private long lastByte;
+        /** Refused while the client was still sending: the rest is read and dropped. */
+        private boolean draining;
+        private long dropped;
         /** Bytes counted against the in-flight limit, given back when the request is over. */
         private long reserved;
         private boolean done;

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * ({@code sinewich.limits.max-inflight-body-bytes}, 4 KiB in this profile): while a stalled upload
  * holds 3,000 bytes, a request whose body would go past the limit gets 429 with {@code Retry-After}
  * and a message naming the limit; once the stalled upload is cut off (read timeout), its bytes are
- * given back and the same request succeeds.
+ * given back and the same request succeeds. A client refused while still sending its body reads the
+ * 429: the rest of the body is read and dropped before the connection is closed.
  */
 @QuarkusTest
 @TestProfile(InflightBodiesTest.SmallBudget.class)
@@ -63,6 +64,24 @@ class InflightBodiesTest {
             assertEquals(429, refused.statusCode(), refused.body());
             assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null));
             assertTrue(refused.body().contains("sinewich.limits.max-inflight-body-bytes"), refused.body());
+
+            // a client still sending when it is refused reads the answer: the rest of its body is
+            // read and dropped before the connection is closed (16 MB: more than socket buffers hold)
+            try (Socket big = new Socket(root.getHost(), root.getPort())) {
+                big.setSoTimeout(10_000);
+                OutputStream bigOut = big.getOutputStream();
+                int length = 16 << 20;
+                bigOut.write(("POST /" + PREDICT + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\n"
+                        + "Content-Length: " + length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = new byte[1 << 16];
+                for (int sent = 0; sent < length; sent += chunk.length) {
+                    bigOut.write(chunk);
+                }
+                bigOut.flush();
+                String answer = new String(big.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertTrue(answer.startsWith("HTTP/1.1 429"), answer);
+                assertTrue(answer.contains("sinewich.limits.max-inflight-body-bytes"), answer);
+            }
 
             stalled.setSoTimeout(10_000);
             String cutOff = new String(stalled.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -2,6 +2,9 @@ package dev.sinewich.serve.api.rest.v1;
 
 import dev.sinewich.serve.api.Async;
 import dev.sinewich.serve.api.Observed;
+import dev.sinewich.serve.api.rest.Answered;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.ws.rs.core.Context;
 import dev.sinewich.serve.api.UnsupportedMediaTypeException;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.imaging.DecodedImage;
@@ -86,14 +89,15 @@ public class PredictResource {
      * @param headers the request headers ({@code Accept})
      * @param uri the request URI (every query parameter must be known)
      * @param body the image file
+     * @param routing the HTTP exchange (its memory lease is given back once the answer is written)
      * @return the answer once the forward pass is done
      */
     @POST
     @Consumes({"image/png", "image/jpeg"})
     @Blocking
     public Uni<Response> predict(@RestPath String model, @BeanParam PredictQuery query, HttpHeaders headers,
-            UriInfo uri, byte[] body) {
-        return predict(model, query, uri, headers, () -> body);
+            UriInfo uri, byte[] body, @Context RoutingContext routing) {
+        return predict(model, query, uri, headers, routing, () -> body);
     }
 
     /**
@@ -104,14 +108,15 @@ public class PredictResource {
      * @param headers the request headers ({@code Accept})
      * @param uri the request URI (every query parameter must be known)
      * @param image the uploaded file, or {@code null} when the part is missing
+     * @param routing the HTTP exchange (its memory lease is given back once the answer is written)
      * @return the answer once the forward pass is done
      */
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Blocking
     public Uni<Response> predictUpload(@RestPath String model, @BeanParam PredictQuery query, HttpHeaders headers,
-            UriInfo uri, @RestForm(PART) FileUpload image) {
-        return predict(model, query, uri, headers, () -> read(image));
+            UriInfo uri, @RestForm(PART) FileUpload image, @Context RoutingContext routing) {
+        return predict(model, query, uri, headers, routing, () -> read(image));
     }
 
     /**
@@ -124,7 +129,7 @@ public class PredictResource {
     @POST
     @Consumes(MediaType.WILDCARD)
     public Uni<Response> unsupported(@RestPath String model, HttpHeaders headers) {
-        return Observed.call(metrics, API, label -> {
+        return Observed.call(metrics, inference.budget(), API, call -> {
             throw unsupported(headers.getHeaderString(HttpHeaders.CONTENT_TYPE));
         });
     }
@@ -136,8 +141,8 @@ public class PredictResource {
     }
 
     private Uni<Response> predict(String modelName, PredictQuery query, UriInfo uri, HttpHeaders headers,
-            Supplier<byte[]> body) {
-        return Observed.call(metrics, API, label -> {
+            RoutingContext routing, Supplier<byte[]> body) {
+        return Observed.call(metrics, inference.budget(), API, Answered.on(routing), call -> {
             String type = headers.getHeaderString(HttpHeaders.CONTENT_TYPE);
             if (type == null || type.isBlank()) {
                 throw unsupported(type); // Quarkus REST routes a body without a type to the raw-image method
@@ -145,16 +150,17 @@ public class PredictResource {
             SinewichModel model = models.model(modelName);
             PredictOptions options = PredictOptions.parse(query, uri.getQueryParameters().keySet(),
                     headers.getAcceptableMediaTypes(), model.tasks());
-            label.set(options.tasks().size() == 1 ? options.tasks().get(0).name() : "multi", true);
+            call.task(options.tasks().size() == 1 ? options.tasks().get(0).name() : "multi", true);
+            call.lease().outputsAsText(options.format() == OutputFormat.JSON && options.includeData());
             byte[] file = body.get();
             if (file == null || file.length == 0) {
                 throw new InvalidInputException("the request body is empty; send one PNG or JPEG file as "
                         + ACCEPTED);
             }
-            DecodedImage image = ImageDecoder.decode(file, limits);
+            DecodedImage image = ImageDecoder.decode(file, limits.forRequest(call.lease()::reserveImages));
             ForwardItem item = new ForwardItem(new ImageBatch(1, image.height(), image.width(), image.rgb()),
                     options.tasks().stream().map(SinewichConfig.Task::name).toList(), Set.of());
-            return Async.uni(inference.submit(new InferenceRequest(modelName, item, options.deadline())))
+            return Async.uni(inference.submit(new InferenceRequest(modelName, item, options.deadline(), call.lease())))
                     .map(result -> PredictionResponses.of(
                             new Prediction(model.config(), options, image.height(), image.width(), result)));
         });
