@@ -3,6 +3,8 @@ package dev.sinewich.serve.api;
 import dev.sinewich.serve.metrics.ServerMetrics;
 import dev.sinewich.serve.serving.TensorBudget;
 import io.smallrye.mutiny.Uni;
+import java.util.Collection;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -22,19 +24,25 @@ public final class Observed {
     public static final class Call {
         private final TensorBudget.Lease lease;
         private volatile String task = "unknown";
+        private volatile List<String> tasks = List.of();
 
         private Call(TensorBudget.Lease lease) {
             this.lease = lease;
         }
 
         /**
-         * Records the task, if it is a served one (so that labels stay bounded).
+         * Records the tasks the request names, keeping only served ones as labels (so that labels
+         * stay bounded): the request's label is its one task, {@code multi} for several, or
+         * {@code unknown}; each served task also gets the request's latency under its own name.
          *
-         * @param name the requested task
-         * @param served whether the model serves it
+         * @param names the requested tasks
+         * @param served the tasks the model serves
          */
-        public void task(String name, boolean served) {
-            task = served ? name : "unknown";
+        public void tasks(List<String> names, Collection<String> served) {
+            List<String> known = names.stream().filter(served::contains).distinct().toList();
+            tasks = known;
+            task = names.size() > 1 && known.size() == names.size() ? "multi"
+                    : names.size() == 1 && known.size() == 1 ? known.get(0) : "unknown";
         }
 
         /**
@@ -84,8 +92,12 @@ public final class Observed {
 
     private static <T> Uni<T> observe(ServerMetrics metrics, String api, Call state, Function<Call, Uni<T>> call) {
         long start = System.nanoTime();
-        return Uni.createFrom().deferred(() -> call.apply(state)).onItemOrFailure().invoke((item, failure) ->
-                metrics.request(api, state.task, failure == null ? "success" : Failure.of(failure).reason(),
-                        System.nanoTime() - start));
+        return Uni.createFrom().deferred(() -> call.apply(state)).onItemOrFailure().invoke((item, failure) -> {
+            long nanos = System.nanoTime() - start;
+            metrics.request(api, state.task, failure == null ? "success" : Failure.of(failure).reason(), nanos);
+            if (failure == null) {
+                metrics.tasksRan(api, state.tasks, nanos);
+            }
+        });
     }
 }

@@ -34,6 +34,14 @@ import java.util.function.ToDoubleFunction;
 @ApplicationScoped
 public class ServerMetrics implements PassListener {
 
+    /** The surfaces a request can come by: the {@code api} label's values. */
+    public static final List<String> APIS = List.of("rest_oip", "grpc_oip", "rest_native", "grpc_native");
+
+    /** The reasons a request can fail for: the {@code reason} label's values. */
+    public static final List<String> FAILURE_REASONS = List.of("invalid_input", "unsupported_media_type",
+            "too_large", "read_timeout", "forbidden", "not_found", "capacity", "unavailable", "deadline",
+            "cancelled", "internal");
+
     private final MeterRegistry registry;
     private final ModelService models;
     private final InferenceService inference;
@@ -59,6 +67,12 @@ public class ServerMetrics implements PassListener {
         batchRows = DistributionSummary.builder("sinewich.batch.rows")
                 .description("Rows (image × task) per forward pass").publishPercentileHistogram()
                 .minimumExpectedValue(1.0).maximumExpectedValue(256.0).register(registry);
+        // every known (api, reason) pair exists at 0 from the first scrape, so rate() works before a failure
+        for (String api : APIS) {
+            for (String reason : FAILURE_REASONS) {
+                failures(api, reason);
+            }
+        }
         queueWait = histogram("sinewich.queue.wait", "Time from acceptance to the start of the request's pass");
         compute = histogram("sinewich.compute", "Duration of forward passes");
         BatchScheduler scheduler = inference.scheduler();
@@ -154,8 +168,33 @@ public class ServerMetrics implements PassListener {
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(120))
                 .register(registry).record(Duration.ofNanos(nanos));
         if (!"success".equals(outcome)) {
-            Counter.builder("sinewich.failures").description("Failed requests by reason").tags("api", api, "reason",
-                    outcome).register(registry).increment();
+            failures(api, outcome).increment();
+        }
+    }
+
+    private Counter failures(String api, String reason) {
+        return Counter.builder("sinewich.failures").description("Failed requests by reason").tags("api", api, "reason",
+                reason).register(registry);
+    }
+
+    /**
+     * Records a successful request's latency under each task it ran, so that per-task dashboards
+     * include multi-task requests (which {@link #request} labels {@code task="multi"}). Summed over
+     * tasks, these count a multi-task request once per task; count requests with
+     * {@code sinewich_request_duration_seconds}.
+     *
+     * @param api which surface served it
+     * @param tasks the served tasks it ran
+     * @param nanos its duration
+     */
+    public void tasksRan(String api, List<String> tasks, long nanos) {
+        for (String task : tasks) {
+            Timer.builder("sinewich.task.duration")
+                    .description("Duration of successful requests by each task they ran (a multi-task request "
+                            + "once per task)")
+                    .tags("api", api, "task", task).publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(120))
+                    .register(registry).record(Duration.ofNanos(nanos));
         }
     }
 

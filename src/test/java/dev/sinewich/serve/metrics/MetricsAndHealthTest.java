@@ -65,6 +65,43 @@ class MetricsAndHealthTest {
     }
 
     @Test
+    void everyKnownFailureSeriesExistsAndMultiTaskRequestsCountUnderEachTask() {
+        String scrape = scrape();
+        for (String api : ServerMetrics.APIS) {
+            for (String reason : ServerMetrics.FAILURE_REASONS) {
+                String series = "sinewich_failures_total{api=\"" + api + "\",reason=\"" + reason + "\"}";
+                assertTrue(scrape.contains(series), () -> "missing before any such failure: " + series);
+            }
+        }
+        String semseg = "sinewich_task_duration_seconds_count{api=\"rest_native\",task=\"semseg\"}";
+        String depth = "sinewich_task_duration_seconds_count{api=\"rest_native\",task=\"depth\"}";
+        String normals = "sinewich_task_duration_seconds_count{api=\"rest_native\",task=\"normals\"}";
+        String multi = "sinewich_request_duration_seconds_count{api=\"rest_native\",outcome=\"success\",task=\"multi\"}";
+        double semsegBefore = value(scrape, semseg);
+        double depthBefore = value(scrape, depth);
+        double normalsBefore = value(scrape, normals);
+        double multiBefore = value(scrape, multi);
+        given().contentType("image/png").body(dev.sinewich.serve.imaging.PatternImages.png(8, 8))
+                .post("/v1/models/" + MODEL + "/predict?task=semseg&task=depth").then().statusCode(200);
+        String after = scrape();
+        assertEquals(semsegBefore + 1, value(after, semseg), "semseg ran once more");
+        assertEquals(depthBefore + 1, value(after, depth), "depth ran once more");
+        assertEquals(normalsBefore, value(after, normals), "normals did not run");
+        assertEquals(multiBefore + 1, value(after, multi), "one more multi-task request");
+    }
+
+    private static String scrape() {
+        return given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
+                .replace(",}", "}");
+    }
+
+    /** A series' value, 0 when it does not exist yet. */
+    private static double value(String scrape, String series) {
+        return scrape.lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(
+                l.substring(series.length() + 1).trim())).findFirst().orElse(0);
+    }
+
+    @Test
     void liveNdArraysReturnToTheirIdleValueAfterRequests() {
         String[] tasks = {"semseg", "depth", "normals", "saliency", "edges"};
         for (String task : tasks) { // first use may materialise a task's weights: that is resident, not a leak

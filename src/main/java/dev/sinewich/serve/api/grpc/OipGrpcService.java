@@ -122,7 +122,7 @@ public class OipGrpcService implements GRPCInferenceService {
         SinewichConfig config = model.config();
         InferRequest parsed = withCallDeadline(OipGrpcMapper.request(request));
         String task = String.valueOf(parsed.parameters().get("task"));
-        call.task(task, model.tasks().stream().anyMatch(t -> t.name().equals(task)));
+        call.tasks(List.of(task), model.tasks().stream().map(SinewichConfig.Task::name).toList());
         return Async.uni(inference.infer(request.getModelName(), parsed, call.lease())).map(result -> OipGrpcMapper.response(
                 config.name(), config.version(), parsed.id(), task, result.outputs().get(task)));
     }

@@ -126,7 +126,7 @@ public class SinewichGrpcService implements SinewichService {
         SinewichModel model = models.model(required(modelName, "model_name"));
         List<String> served = model.tasks().stream().map(SinewichConfig.Task::name).toList();
         List<String> tasks = request.getTasksCount() == 0 ? served : request.getTasksList();
-        observed.task(tasks.size() == 1 ? tasks.get(0) : "multi", tasks.size() > 1 || served.contains(tasks.get(0)));
+        observed.tasks(tasks, served);
         ForwardItem item = new ForwardItem(images.image(PredictMapper.image(request), observed.lease()), tasks,
                 new LinkedHashSet<>(request.getOutputsList()));
         long timeoutMs = Integer.toUnsignedLong(request.getTimeoutMs());

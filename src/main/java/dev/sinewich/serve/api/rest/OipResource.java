@@ -162,7 +162,7 @@ public class OipResource {
         SinewichConfig config = model.config();
         InferRequest request = OipJsonReader.read(body, parseLength(headerLength));
         String task = String.valueOf(request.parameters().get("task"));
-        call.task(task, model.tasks().stream().anyMatch(t -> t.name().equals(task)));
+        call.tasks(List.of(task), model.tasks().stream().map(SinewichConfig.Task::name).toList());
         call.lease().outputsAsText(!request.outputs().isEmpty() ? !request.outputs().stream().allMatch(request::binary)
                 : !request.binary(""));
         return Async.uni(inference.infer(name, request, call.lease())).map(result -> {

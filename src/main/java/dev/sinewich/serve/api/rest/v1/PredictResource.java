@@ -33,6 +33,7 @@ import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.jboss.resteasy.reactive.RestForm;
@@ -150,7 +151,8 @@ public class PredictResource {
             SinewichModel model = models.model(modelName);
             PredictOptions options = PredictOptions.parse(query, uri.getQueryParameters().keySet(),
                     headers.getAcceptableMediaTypes(), model.tasks());
-            call.task(options.tasks().size() == 1 ? options.tasks().get(0).name() : "multi", true);
+            List<String> tasks = options.tasks().stream().map(SinewichConfig.Task::name).toList();
+            call.tasks(tasks, tasks);
             call.lease().outputsAsText(options.format() == OutputFormat.JSON && options.includeData());
             byte[] file = body.get();
             if (file == null || file.length == 0) {
