@@ -180,6 +180,11 @@ public final class BatchScheduler {
         }
         job.result.whenComplete((r, e) -> {
             job.timer.cancel(false);
+            // cancelled by its caller or past its deadline while still queued: its slot is free at once
+            if (queue.remove(job)) {
+                waiting.decrementAndGet();
+                stats.skipped.increment();
+            }
             finished();
         });
         gaps.arrived(job.acceptedNanos);

@@ -5,7 +5,6 @@ import dev.sinewich.serve.imaging.ImageLimits;
 import dev.sinewich.serve.model.ForwardItem;
 import dev.sinewich.serve.model.ImageBatch;
 import dev.sinewich.serve.model.InvalidInputException;
-import dev.sinewich.serve.serving.ImageTensors;
 import dev.sinewich.serve.serving.InferenceRequest;
 import dev.sinewich.serve.serving.InferenceResult;
 import dev.sinewich.serve.serving.InferenceService;

@@ -1,4 +1,4 @@
-package dev.sinewich.serve.serving;
+package dev.sinewich.serve.api.oip;
 
 import dev.sinewich.serve.imaging.ImageLimits;
 import dev.sinewich.serve.imaging.ImageTooLargeException;
@@ -10,7 +10,7 @@ import dev.sinewich.serve.model.InvalidInputException;
  * (SPEC §5): FP32 (N, 3, h, w) in [0, 1] used as is, or UINT8 (N, h, w, 3) read as v / 255.
  * Stateless and thread-safe.
  */
-public final class ImageTensors {
+final class ImageTensors {
 
     /** The most values one request's images may have: they must fit one Java array. */
     private static final long MAX_VALUES = Integer.MAX_VALUE - 8;
@@ -27,7 +27,7 @@ public final class ImageTensors {
      * @param limits the image limits
      * @return the number of elements the data must hold
      * @throws InvalidInputException naming what is wrong
-     * @throws ImageTooLargeException over a pixel limit (HTTP 413)
+     * @throws ImageTooLargeException over a pixel limit
      */
     public static int checkShape(String datatype, long[] shape, ImageLimits limits) {
         if (shape.length != 4) {
