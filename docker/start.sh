@@ -11,6 +11,9 @@
 #                          libtorch's tensors live outside the heap)
 #   JAVA_OPTS_APPEND       more JVM options, added after JAVA_OPTS
 #   TMPDIR                 the writable directory (java.io.tmpdir, JNA's native stubs); default /tmp
+#   SINEWICH_CPUS          the container's CPU request in whole cores (the chart sets it from the
+#                          downward API): the JVM sizes its pools from it (-XX:ActiveProcessorCount)
+#                          instead of the node's cores; unset or 0 leaves the JVM's own count
 # Any arguments are passed to the application.
 set -eu
 app_dir="${SINEWICH_APP_DIR:-/app}"
@@ -43,6 +46,15 @@ if [ -f "$torch_dir/onnxruntime/libonnxruntime.so" ]; then
   ort_opts="-Donnxruntime.native.path=$torch_dir/onnxruntime"
 fi
 
-# shellcheck disable=SC2086 # ort_opts, JAVA_OPTS and JAVA_OPTS_APPEND are word lists
-exec java -Djava.io.tmpdir="$tmp_dir" -Djna.tmpdir="$tmp_dir" $ort_opts $JAVA_OPTS ${JAVA_OPTS_APPEND:-} \
+cpu_opts=""
+case "${SINEWICH_CPUS:-0}" in
+  ''|0|*[!0-9]*) ;;
+  *) case "$JAVA_OPTS ${JAVA_OPTS_APPEND:-}" in
+       *ActiveProcessorCount*) ;;
+       *) cpu_opts="-XX:ActiveProcessorCount=$SINEWICH_CPUS" ;;
+     esac ;;
+esac
+
+# shellcheck disable=SC2086 # ort_opts, cpu_opts, JAVA_OPTS and JAVA_OPTS_APPEND are word lists
+exec java -Djava.io.tmpdir="$tmp_dir" -Djna.tmpdir="$tmp_dir" $ort_opts $cpu_opts $JAVA_OPTS ${JAVA_OPTS_APPEND:-} \
   -jar "$app_dir/quarkus-run.jar" "$@"

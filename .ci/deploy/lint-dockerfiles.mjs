@@ -91,6 +91,9 @@ for (const file of argv) {
       `${file}: base image ${resolved} has a pinned tag`);
     image = resolved;
   }
+  const fromLines = text.split("\n").filter((l) => /^FROM\s/i.test(l));
+  check(fromLines.every((l) => /^FROM\s+--platform=linux\/amd64\s/.test(l)),
+    `${file}: every FROM builds for linux/amd64 (the natives are x86-64 only)`);
   const instructions = dockerfile.getInstructions();
   const last = (kw) => instructions.filter((i) => i.getKeyword() === kw).pop();
   const user = last("USER")?.getArgumentsContent() ?? "";
@@ -106,6 +109,8 @@ for (const file of argv) {
   check(/RUN sh docker\/extract-libtorch\.sh target\/quarkus-app \/opt\/libtorch/.test(text), `${file}: extracts libtorch with docker/extract-libtorch.sh`);
   check(/SINEWICH_LIBTORCH_DIR=\/opt\/libtorch/.test(text), `${file}: start.sh finds libtorch in /opt/libtorch`);
   check(!/^\s*(ADD|RUN)\s.*\b(curl|wget)\b.*https?:/m.test(text), `${file}: downloads nothing outside Maven`);
+  check(/\bLANG=C\.UTF-8\b/.test(text) || /eclipse-temurin/.test(args.get("RUNTIME_IMAGE") ?? ""),
+    `${file}: a UTF-8 locale (LANG set here or by the Temurin base)`);
   if (context) {
     for (const copy of instructions.filter((i) => i.getKeyword() === "COPY")) {
       if (copy.getFlags().some((f) => f.getName() === "from")) continue;

@@ -69,8 +69,9 @@ declare -A value_sets=(
   [gpu]="$chart/values-gpu.yaml"
   [all-features]="$chart/ci/all-features-values.yaml"
   [model-image]="$chart/ci/model-image-values.yaml"
+  [pvc-fill]="$chart/ci/pvc-fill-values.yaml"
 )
-for name in default gpu all-features model-image; do
+for name in default gpu all-features model-image pvc-fill; do
   args=()
   if [ -n "${value_sets[$name]}" ]; then args=(-f "${value_sets[$name]}"); fi
   if "$helm" lint --strict "$chart" "${args[@]}" > "$out/lint-$name.txt" 2>&1; then
@@ -102,6 +103,37 @@ refuse "model.image.repository" --set model.source=image
 refuse "auth.apiKeys" --set auth.enabled=true
 refuse "/model/source" --set model.source=s3
 refuse "minReplicas" --set autoscaling.enabled=true --set autoscaling.minReplicas=5 --set autoscaling.maxReplicas=2
+refuse "terminationGracePeriodSeconds" --set terminationGracePeriodSeconds=30
+refuse "podDisruptionBudget.minAvailable" --set podDisruptionBudget.minAvailable=1
+refuse "digest" --set image.digest=latest
+
+# Helm's longest release name (53 characters) with every optional part on: every name and label
+# value must still be valid (checked with the other renders below).
+long_release="a-release-name-of-fifty-three-characters-for-the-test"
+if "$helm" template "$long_release" "$chart" --namespace inference -f "$chart/ci/all-features-values.yaml" \
+    > "$out/rendered/long-release-name.yaml" 2> "$out/template-long.err"; then
+  ok "helm template with a ${#long_release}-character release name"
+else
+  cat "$out/template-long.err"; bad "helm template with a long release name"
+fi
+digest="sha256:$(printf '%064d' 0)"
+if "$helm" template sinewich "$chart" --set image.digest="$digest" --set image.tagSuffix=-cuda \
+    | grep -q "image: \"sinewich/sinewich-serve@$digest\""; then
+  ok "image.digest pins the image by digest (tag and suffix ignored)"
+else
+  bad "image.digest does not render repository@digest"
+fi
+if "$helm" template sinewich "$chart" --set guaranteedQoS=true > "$out/qos.yaml" \
+    && node -e '
+      const y = require(process.argv[2]);
+      const docs = y.loadAll(require("fs").readFileSync(process.argv[1], "utf8"));
+      const c = docs.find((d) => d && d.kind === "Deployment").spec.template.spec.containers[0].resources;
+      process.exit(c.requests.cpu === c.limits.cpu && c.requests.memory === c.limits.memory ? 0 : 1);
+    ' "$out/qos.yaml" "$node_dir/node_modules/js-yaml"; then
+  ok "guaranteedQoS renders requests equal to limits"
+else
+  bad "guaranteedQoS does not make requests equal limits"
+fi
 
 checksum() { grep -m1 'checksum/config:' "$1" | awk '{print $2}'; }
 "$helm" template sinewich "$chart" --namespace inference --set config.inference.maxBatchSize=4 > "$out/changed.yaml"

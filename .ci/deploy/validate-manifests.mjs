@@ -54,7 +54,13 @@ async function validateFile(file) {
     } catch (e) {
       check(false, `${what} schema: ${e.message}`);
     }
+    const resourceName = doc.metadata?.name ?? "";
+    check(resourceName.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(resourceName),
+      `${what}: name is a DNS label of at most 63 characters (${resourceName.length})`);
     const labels = doc.metadata?.labels ?? {};
+    for (const [key, value] of Object.entries(labels)) {
+      check(String(value).length <= 63, `${what}: label ${key} value within 63 characters`);
+    }
     for (const key of ["app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
       "app.kubernetes.io/managed-by", "helm.sh/chart"]) {
       check(key in labels, `${what} has label ${key}`);
@@ -86,9 +92,28 @@ async function validateFile(file) {
   const tmpMount = (server.volumeMounts ?? []).find((m) => m.mountPath === "/tmp");
   const tmpVolume = tmpMount && pod.volumes.find((v) => v.name === tmpMount.name);
   check(tmpVolume?.emptyDir, `${name}: /tmp is an emptyDir`);
-  check(dep.spec.strategy?.rollingUpdate?.maxUnavailable === 0, `${name}: rolling update with maxUnavailable 0`);
+  const wantsGpu = Object.keys(server.resources?.limits ?? {}).some((k) => k.endsWith("/gpu"));
+  const rolling = dep.spec.strategy?.rollingUpdate ?? {};
+  if (wantsGpu) {
+    check(rolling.maxSurge === 0 && rolling.maxUnavailable === 1,
+      `${name}: GPU pods roll without a spare GPU (maxSurge 0, maxUnavailable 1)`);
+  } else {
+    check(rolling.maxUnavailable === 0, `${name}: rolling update with maxUnavailable 0`);
+  }
+  check(pod.nodeSelector?.["kubernetes.io/arch"] === "amd64", `${name}: pods on amd64 nodes (x86-64 images)`);
+  const cpus = (server.env ?? []).find((e) => e.name === "SINEWICH_CPUS");
+  check(cpus?.valueFrom?.resourceFieldRef?.resource === "requests.cpu",
+    `${name}: SINEWICH_CPUS from the container's CPU request (downward API)`);
+  const diskDirs = (pod.volumes ?? []).filter((v) => v.emptyDir && v.emptyDir.medium !== "Memory");
+  if (diskDirs.length > 0) {
+    check(server.resources?.requests?.["ephemeral-storage"], `${name}: ephemeral-storage requested for the emptyDirs`);
+  }
   check(/^[0-9a-f]{64}$/.test(dep.spec.template.metadata.annotations?.["checksum/config"] ?? ""),
     `${name}: checksum/config annotation`);
+  const modelMount = (server.volumeMounts ?? []).find((m) => m.name === "model");
+  if (modelMount) {
+    check(modelMount.readOnly === true, `${name}: the server mounts the model read-only`);
+  }
   const grace = pod.terminationGracePeriodSeconds;
   const configMaps = new Map(byKind("ConfigMap").map((c) => [c.metadata.name, c]));
   for (const from of server.envFrom ?? []) {
@@ -99,7 +124,9 @@ async function validateFile(file) {
       const seconds = timeout && /^(\d+)s$/.test(timeout) ? Number(timeout.slice(0, -1))
         : timeout && /^(\d+)m$/.test(timeout) ? 60 * Number(timeout.slice(0, -1)) : null;
       if (seconds !== null) {
-        check(grace > seconds, `${name}: termination grace ${grace} s outlasts the inference timeout ${timeout}`);
+        const preStop = Number(server.lifecycle?.preStop?.exec?.command?.[1] ?? 0);
+        check(grace >= seconds + preStop + 2,
+          `${name}: termination grace ${grace} s covers pre-stop ${preStop} s + inference timeout ${timeout} + 2 s`);
       }
     }
   }

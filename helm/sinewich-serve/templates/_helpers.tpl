@@ -47,15 +47,38 @@ app.kubernetes.io/component: server
 {{- end }}
 {{- end }}
 
-{{/* The server image: repository:tag, the tag defaulting to the chart's appVersion. */}}
+{{/* A resource name: the full name cut so that name and suffix together stay within 63 characters. Call with (list . "-suffix"). */}}
+{{- define "sinewich-serve.resourceName" -}}
+{{- $ctx := index . 0 }}
+{{- $suffix := index . 1 }}
+{{- $base := include "sinewich-serve.fullname" $ctx | trunc (int (sub 63 (len $suffix))) | trimSuffix "-" }}
+{{- printf "%s%s" $base $suffix }}
+{{- end }}
+
+{{/* The server image: repository@digest when image.digest is set (tag and suffix are then ignored), else repository:tag, the tag defaulting to the chart's appVersion. */}}
 {{- define "sinewich-serve.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
 {{- $tag := default .Chart.AppVersion .Values.image.tag }}
 {{- printf "%s:%s%s" .Values.image.repository $tag .Values.image.tagSuffix }}
+{{- end }}
+{{- end }}
+
+{{/* A duration value ("500ms", "60s", "10m", "1h") in whole seconds, rounded up. */}}
+{{- define "sinewich-serve.seconds" -}}
+{{- $d := toString . }}
+{{- $n := regexFind "^[0-9]+" $d | int }}
+{{- if hasSuffix "ms" $d }}{{ div (add $n 999) 1000 }}
+{{- else if hasSuffix "h" $d }}{{ mul $n 3600 }}
+{{- else if hasSuffix "m" $d }}{{ mul $n 60 }}
+{{- else }}{{ $n }}
+{{- end }}
 {{- end }}
 
 {{/* The Secret holding the API and admin keys. */}}
 {{- define "sinewich-serve.secretName" -}}
-{{- default (printf "%s-keys" (include "sinewich-serve.fullname" .)) .Values.auth.existingSecret }}
+{{- default (include "sinewich-serve.resourceName" (list . "-keys")) .Values.auth.existingSecret }}
 {{- end }}
 
 {{/* Whether the chart makes the keys Secret. */}}
@@ -65,7 +88,7 @@ app.kubernetes.io/component: server
 
 {{/* The claim holding the bundle (model.source pvc). */}}
 {{- define "sinewich-serve.claimName" -}}
-{{- default (printf "%s-model" (include "sinewich-serve.fullname" .)) .Values.model.persistence.existingClaim }}
+{{- default (include "sinewich-serve.resourceName" (list . "-model")) .Values.model.persistence.existingClaim }}
 {{- end }}
 
 {{/* SINEWICH_MODEL_PATH for model.source image or pvc. */}}
@@ -94,4 +117,16 @@ app.kubernetes.io/component: server
 {{- if and .Values.autoscaling.enabled (gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
 {{- fail "autoscaling.minReplicas must not exceed autoscaling.maxReplicas" }}
 {{- end }}
+{{- end }}
+
+{{/* A Kubernetes quantity of bytes ("512Mi", "2Gi", "1G", "100M", "1024") as a whole number of bytes. */}}
+{{- define "sinewich-serve.bytes" -}}
+{{- $q := toString . }}
+{{- $n := regexFind "^[0-9]+" $q | int64 }}
+{{- $unit := trimPrefix (toString $n) $q }}
+{{- $factors := dict "" 1 "k" 1000 "K" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 }}
+{{- if not (hasKey $factors $unit) }}
+{{- fail (printf "%q is not a whole quantity of bytes (use e.g. 512Mi or 2Gi)" $q) }}
+{{- end }}
+{{- mul $n (get $factors $unit) }}
 {{- end }}

@@ -42,6 +42,36 @@ public interface ServingConfig {
      */
     Limits limits();
 
+    /**
+     * Returns the gRPC server's connection settings.
+     *
+     * @return the settings
+     */
+    Grpc grpc();
+
+    /** How long gRPC connections live. */
+    interface Grpc {
+        /**
+         * Returns how long a gRPC connection may live before the server asks the client to reconnect
+         * (HTTP/2 GOAWAY): clients then resolve the service again, so pods an autoscaler adds get
+         * traffic from long-lived clients too. 0 keeps connections for ever.
+         *
+         * @return the maximum connection age
+         */
+        @WithDefault("5m")
+        Duration maxConnectionAge();
+
+        /**
+         * Returns how long calls still running on a connection past its age may go on before the
+         * connection is closed under them (a stream open longer than age + grace is cut and must be
+         * reopened).
+         *
+         * @return the grace period
+         */
+        @WithDefault("2m")
+        Duration maxConnectionAgeGrace();
+    }
+
     /** What one request may carry. */
     interface Limits {
         /**

@@ -1,19 +1,40 @@
 package dev.sinewich.serve.api.grpc;
 
+import dev.sinewich.serve.serving.ServingConfig;
 import io.quarkus.grpc.api.ServerBuilderCustomizer;
 import io.quarkus.grpc.runtime.config.GrpcServerConfiguration;
 import io.vertx.grpc.VertxServerBuilder;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Installs {@link MalformedRequestGuard} on the gRPC server, so that a request that is not valid
- * protobuf gets INVALID_ARGUMENT with a message.
+ * Sets up the gRPC server: {@link MalformedRequestGuard}, so that a request that is not valid
+ * protobuf gets INVALID_ARGUMENT with a message, and the maximum connection age
+ * ({@code sinewich.grpc.max-connection-age}, with its grace), so that long-lived clients spread
+ * over the pods an autoscaler adds.
  */
 @ApplicationScoped
 public class GrpcServerSetup implements ServerBuilderCustomizer<VertxServerBuilder> {
 
+    private final ServingConfig.Grpc settings;
+
+    /**
+     * Creates the customizer.
+     *
+     * @param config the server settings (gRPC connection age)
+     */
+    public GrpcServerSetup(ServingConfig config) {
+        this.settings = config.grpc();
+    }
+
     @Override
     public void customize(GrpcServerConfiguration config, VertxServerBuilder builder) {
         builder.setBinaryLog(new MalformedRequestGuard());
+        Duration age = settings.maxConnectionAge();
+        if (!age.isZero() && !age.isNegative()) {
+            builder.nettyBuilder().maxConnectionAge(age.toMillis(), TimeUnit.MILLISECONDS)
+                    .maxConnectionAgeGrace(settings.maxConnectionAgeGrace().toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 }
