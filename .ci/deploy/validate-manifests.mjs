@@ -1,5 +1,6 @@
 // Validates rendered Helm manifests: every document against the Kubernetes JSON schemas of
-// kubernetes-models (ServiceMonitor against @kubernetes-models/prometheus-operator), then the
+// kubernetes-models (ServiceMonitor against @kubernetes-models/prometheus-operator, Gateway API
+// routes against @kubernetes-models/gateway-api), then the
 // chart's own promises: named ports, health probes, non-root read-only pods, Services, HPA,
 // ServiceMonitor and PodDisruptionBudget that select the server's pods, and referenced
 // ConfigMaps, Secrets and claims that exist in the same render.
@@ -20,7 +21,10 @@ function check(ok, what) {
   }
 }
 
-const CRD_PACKAGES = { "monitoring.coreos.com": "@kubernetes-models/prometheus-operator" };
+const CRD_PACKAGES = {
+  "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
+  "gateway.networking.k8s.io": "@kubernetes-models/gateway-api",
+};
 
 async function modelFor(apiVersion, kind) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
@@ -181,6 +185,38 @@ async function validateFile(file) {
   }
   for (const pdb of byKind("PodDisruptionBudget")) {
     check(matches(pdb.spec.selector.matchLabels, podLabels), `${name}: PodDisruptionBudget selects the pods`);
+  }
+  for (const np of byKind("NetworkPolicy")) {
+    check(matches(np.spec.podSelector.matchLabels, podLabels), `${name}: NetworkPolicy selects the pods`);
+    for (const rule of np.spec.ingress ?? []) {
+      for (const port of rule.ports ?? []) {
+        check(typeof port.port !== "string" || portNames.has(port.port), `${name}: NetworkPolicy port ${port.port} is a container port`);
+      }
+    }
+    const allowed = new Set((np.spec.ingress ?? []).flatMap((r) => (r.ports ?? []).map((p) => p.port)));
+    check(allowed.has("http") && allowed.has("grpc"), `${name}: NetworkPolicy lets clients reach HTTP and gRPC`);
+  }
+  const servicePort = (svcName, port) => services.some((s) => s.metadata.name === svcName
+    && s.spec.ports.some((p) => p.name === port || p.port === port));
+  for (const ing of byKind("Ingress")) {
+    for (const rule of ing.spec.rules ?? []) {
+      for (const path of rule.http?.paths ?? []) {
+        const b = path.backend.service;
+        check(servicePort(b.name, b.port.name ?? b.port.number), `${name}: Ingress backend ${b.name}:${b.port.name ?? b.port.number} is a rendered Service port`);
+      }
+    }
+  }
+  for (const route of [...byKind("HTTPRoute"), ...byKind("GRPCRoute")]) {
+    check((route.spec.parentRefs ?? []).length > 0, `${name}: ${route.kind} attaches to a Gateway`);
+    for (const rule of route.spec.rules ?? []) {
+      for (const ref of rule.backendRefs ?? []) {
+        check(servicePort(ref.name, ref.port), `${name}: ${route.kind} backend ${ref.name}:${ref.port} is a rendered Service port`);
+      }
+    }
+    if (route.kind === "GRPCRoute") {
+      const target = services.find((s) => s.metadata.name === route.spec.rules[0].backendRefs[0].name);
+      check(target?.spec.ports.some((p) => p.name === "grpc"), `${name}: GRPCRoute goes to the gRPC Service`);
+    }
   }
   const gpuLimit = Object.keys(server.resources?.limits ?? {}).find((k) => k.endsWith("/gpu"));
   if (gpuLimit) {
