@@ -185,8 +185,8 @@ else
 fi
 
 step "Dockerfile lint"
-if (cd "$node_dir" && node lint-dockerfiles.mjs --context "$root" "$root/docker/Dockerfile" "$root/docker/Dockerfile.cuda"); then
-  ok "docker/Dockerfile, docker/Dockerfile.cuda and .dockerignore"
+if (cd "$node_dir" && node lint-dockerfiles.mjs --context "$root" "$root/docker/Dockerfile" "$root/docker/Dockerfile.multistage" "$root/docker/Dockerfile.cuda"); then
+  ok "docker/Dockerfile, docker/Dockerfile.multistage, docker/Dockerfile.cuda and .dockerignore"
 else
   bad "Dockerfile lint"
 fi
