@@ -25,12 +25,12 @@ for policy in cache on-the-fly; do
   log="$OUT/sizing-$policy.log"
   start=$(date +%s.%N)
   SINEWICH_APP_DIR=target/quarkus-app SINEWICH_LIBTORCH_DIR="$OUT/libtorch" SINEWICH_MODEL_PATH="$BUNDLE" \
-    SINEWICH_KERNELS_POLICY="$policy" QUARKUS_HTTP_PORT=18681 QUARKUS_GRPC_SERVER_PORT=18682 \
+    SINEWICH_KERNELS_POLICY="$policy" QUARKUS_HTTP_PORT=18681 QUARKUS_GRPC_SERVER_PORT=18682 QUARKUS_MANAGEMENT_PORT=18683 \
     docker/start.sh > "$log" 2>&1 &
   pid=$!
   trap 'kill -TERM "$pid" 2>/dev/null || true' EXIT
   until node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
-      http://127.0.0.1:18681/q/health/ready; do
+      http://127.0.0.1:18683/q/health/ready; do
     kill -0 "$pid" 2>/dev/null || { cat "$log"; exit 1; }
     sleep 0.5
   done
@@ -66,7 +66,7 @@ const b0 = performance.now();
 const burst = await Promise.all(Array.from({ length: 16 }, (_, i) => infer(tasks[i % tasks.length])));
 const burstMs = performance.now() - b0;
 if (burst.some((s) => s !== 200)) throw new Error(`burst: ${burst}`);
-const metrics = await (await fetch(`${base}/q/metrics`)).text();
+const metrics = await (await fetch("http://127.0.0.1:18683/q/metrics")).text();
 const rows = /^sinewich_batch_rows_max\S* (\S+)$/m.exec(metrics);
 const after = await (await fetch(`${base}/v1/models/${name}`)).json();
 const m = after.memory;

@@ -82,13 +82,13 @@ print(find(d))" "$OUT/server-$1/load.json"
 server_python() {
   # shellcheck source=.ci/lib/free-ports.sh disable=SC1091
   source .ci/lib/free-ports.sh
-  read -r http_port grpc_port < <(free_ports)
+  read -r http_port grpc_port management_port < <(free_ports 3)
   SINEWICH_MODEL_PATH="$BUNDLE" SINEWICH_MODEL_ENGINE="$ENGINE" SINEWICH_INFERENCE_THREADS="$THREADS" \
-    SINEWICH_KERNELS_PRELOAD="$TASK" QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" \
+    SINEWICH_KERNELS_PRELOAD="$TASK" QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" QUARKUS_MANAGEMENT_PORT="$management_port" \
     java -jar target/quarkus-app/quarkus-run.jar >"$OUT/server-$1.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 240); do
-    curl -sf "http://127.0.0.1:$http_port/q/health/ready" >/dev/null && break
+    curl -sf "http://127.0.0.1:$management_port/q/health/ready" >/dev/null && break
     sleep 0.5
   done
   local model

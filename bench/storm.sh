@@ -22,20 +22,20 @@ OUT=target/bench/storm-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 # shellcheck source=.ci/lib/free-ports.sh disable=SC1091
 source .ci/lib/free-ports.sh
-read -r http_port grpc_port < <(free_ports)
+read -r http_port grpc_port management_port < <(free_ports 3)
 # shellcheck disable=SC2086 # EXTRA_ENV is a list of assignments
-env QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" DJL_OFFLINE=true ${EXTRA_ENV:-} \
+env QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" QUARKUS_MANAGEMENT_PORT="$management_port" DJL_OFFLINE=true ${EXTRA_ENV:-} \
   java "-Xmx$HEAP" -XX:+ExitOnOutOfMemoryError -jar target/quarkus-app/quarkus-run.jar >"$OUT/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 240); do
-  curl -sf "http://127.0.0.1:$http_port/q/health/ready" >/dev/null && break
+  curl -sf "http://127.0.0.1:$management_port/q/health/ready" >/dev/null && break
   sleep 0.5
 done
 base="http://127.0.0.1:$http_port"
 model=$(curl -sf "$base/v1/models" | python3 -c "import json,sys; d=json.load(sys.stdin); print((d['models'] if isinstance(d, dict) else d)[0]['name'])")
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$pid/status"; }
-metric() { curl -sf "$base/q/metrics" | awk -v m="$1" '$1 == m && !seen {print $2; seen = 1}'; }
+metric() { curl -sf "http://127.0.0.1:$management_port/q/metrics" | awk -v m="$1" '$1 == m && !seen {print $2; seen = 1}'; }
 good() {
   python3 - "$http_port" "$model" <<'PY'
 import sys, http.client

@@ -2,9 +2,9 @@
 # Exits 0 when the server on this host answers 200 on /q/health/ready (model loaded, warmed up and
 # not shutting down), 1 otherwise. Needs only bash (/dev/tcp), no curl. The image's HEALTHCHECK;
 # CI runs it against the started server too.
-#   healthcheck.sh [port]    (default: $QUARKUS_HTTP_PORT, else 8080)
+#   healthcheck.sh [port]    (default: $QUARKUS_MANAGEMENT_PORT, else 8081: the management interface)
 set -u
-port="${1:-${QUARKUS_HTTP_PORT:-8080}}"
+port="${1:-${QUARKUS_MANAGEMENT_PORT:-8081}}"
 if ! exec 3<>"/dev/tcp/127.0.0.1/$port"; then
   echo "healthcheck: nothing listens on port $port" >&2
   exit 1

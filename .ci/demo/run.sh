@@ -34,16 +34,16 @@ fi
 # Two distinct free ports, picked by the OS.
 # shellcheck source=.ci/lib/free-ports.sh disable=SC1091
 source "$root/.ci/lib/free-ports.sh"
-read -r http_port grpc_port < <(free_ports)
+read -r http_port grpc_port management_port < <(free_ports 3)
 
 # Starts the server with extra environment (e.g. API keys) and waits until it is ready.
 server=""
 start_server() {
   echo "demo: starting the server (HTTP $http_port, gRPC $grpc_port${1:+, API keys on}); log in $log"
-  env -u SINEWICH_MODEL_PATH QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" \
+  env -u SINEWICH_MODEL_PATH QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" QUARKUS_MANAGEMENT_PORT="$management_port" \
     DJL_OFFLINE=true OPT_OUT_TRACKING=true "$@" java -jar "$jar" >>"$log" 2>&1 &
   server=$!
-  local ready_url="http://127.0.0.1:$http_port/q/health/ready"
+  local ready_url="http://127.0.0.1:$management_port/q/health/ready"
   for _ in $(seq 1 240); do
     if ! kill -0 "$server" 2>/dev/null; then
       echo "demo: the server exited before it was ready:" >&2

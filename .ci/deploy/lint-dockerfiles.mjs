@@ -109,7 +109,7 @@ for (const file of argv) {
   const user = last("USER")?.getArgumentsContent() ?? "";
   check(/^[1-9][0-9]*(:[0-9]+)?$/.test(user) && !user.startsWith("0"), `${file}: USER is a numeric non-root id (${user})`);
   const exposed = instructions.filter((i) => i.getKeyword() === "EXPOSE").flatMap((i) => i.getArguments().map((a) => a.getValue()));
-  check(exposed.includes("8080") && exposed.includes("9000"), `${file}: EXPOSE 8080 and 9000`);
+  check(exposed.includes("8080") && exposed.includes("9000") && exposed.includes("8081"), `${file}: EXPOSE 8080, 9000 and 8081`);
   const health = last("HEALTHCHECK")?.getArgumentsContent() ?? "";
   check(/sinewich-healthcheck/.test(health), `${file}: HEALTHCHECK runs docker/healthcheck.sh`);
   const entrypoint = last("ENTRYPOINT")?.getArgumentsContent() ?? "";

@@ -231,10 +231,10 @@ else
   echo "deploy: not root, so the server runs as $(id -un); writes are checked afterwards"
 fi
 
-# Two distinct free ports, picked by the OS.
+# Three distinct free ports, picked by the OS.
 # shellcheck source=.ci/lib/free-ports.sh disable=SC1091
 source "$root/.ci/lib/free-ports.sh"
-read -r http_port grpc_port < <(free_ports)
+read -r http_port grpc_port management_port < <(free_ports 3)
 # The pod's environment from the chart with every optional part on (settings, API and admin
 # keys), less the model path (the embedded bundle serves here) and the ports (free ones here); the
 # model repository (the pod's model volume) is an empty folder here.
@@ -242,7 +242,7 @@ pod_env=()
 mkdir -p "$stage/models"
 while IFS= read -r -d '' kv; do
   case "$kv" in
-    SINEWICH_MODEL_PATH=*|QUARKUS_HTTP_PORT=*|QUARKUS_GRPC_SERVER_PORT=*) ;;
+    SINEWICH_MODEL_PATH=*|QUARKUS_HTTP_PORT=*|QUARKUS_GRPC_SERVER_PORT=*|QUARKUS_MANAGEMENT_PORT=*) ;;
     SINEWICH_MODEL_REPOSITORY=*) pod_env+=("SINEWICH_MODEL_REPOSITORY=$stage/models") ;;
     *) pod_env+=("$kv") ;;
   esac
@@ -255,18 +255,19 @@ sleep 1
 log="$out/server.log"
 (cd "$stage/app" && exec "${run_as[@]}" env -i PATH="$java_bin:/usr/bin:/bin" HOME="$stage/home" \
   "${pod_env[@]}" QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" \
+  QUARKUS_MANAGEMENT_PORT="$management_port" \
   SINEWICH_APP_DIR="$stage/app" SINEWICH_LIBTORCH_DIR="$stage/opt/libtorch" \
   TMPDIR="$stage/tmp" JAVA_OPTS_APPEND="-Duser.home=$stage/home" \
   "$stage/usr/local/bin/sinewich-start") > "$log" 2>&1 &
 server=$!
-echo "deploy: server pid $server, HTTP $http_port, gRPC $grpc_port, log $log"
+echo "deploy: server pid $server, HTTP $http_port, gRPC $grpc_port, management $management_port, log $log"
 
 ready=""
 started=$(date +%s)
 for _ in $(seq 1 360); do
   if ! kill -0 "$server" 2>/dev/null; then break; fi
   if node -e 'fetch(process.argv[1]).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
-       "http://127.0.0.1:$http_port/q/health/ready"; then
+       "http://127.0.0.1:$management_port/q/health/ready"; then
     ready=yes; break
   fi
   sleep 0.5
@@ -277,12 +278,13 @@ else
   tail -n 60 "$log"; bad "the server did not become ready"
 fi
 if [ -n "$ready" ]; then
-  if "$stage/usr/local/bin/sinewich-healthcheck" "$http_port"; then
+  if "$stage/usr/local/bin/sinewich-healthcheck" "$management_port"; then
     ok "docker/healthcheck.sh (the image's HEALTHCHECK) reports healthy"
   else
     bad "docker/healthcheck.sh reports unhealthy on a ready server"
   fi
-  if (cd "$node_dir" && node server-check.mjs "http://127.0.0.1:$http_port" sinewich-default "$api_key"); then
+  if (cd "$node_dir" && node server-check.mjs "http://127.0.0.1:$http_port" sinewich-default "$api_key" \
+       "http://127.0.0.1:$management_port"); then
     ok "API keys from the chart's Secret enforced; one inference call answered"
   else
     bad "inference through the started server"

@@ -1,7 +1,7 @@
 // Checks a started server the way a client would: API keys enforced, one inference call through
 // the Open Inference Protocol, model memory reported in /q/metrics.
-//   node server-check.mjs <base url> <model> <api key>
-const [base, model, key] = process.argv.slice(2);
+//   node server-check.mjs <base url> <model> <api key> <management base url>
+const [base, model, key, management] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 function check(ok, what) {
@@ -29,7 +29,9 @@ check(depth && JSON.stringify(depth.shape) === "[1,2,2]", `depth output of shape
 check(depth && depth.data.length === 4 && depth.data.every(Number.isFinite), "four finite depth values");
 console.log(`inference: depth ${JSON.stringify(depth?.data)}`);
 
-const metrics = await (await fetch(`${base}/q/metrics`)).text();
+const onApiPort = await fetch(`${base}/q/metrics`);
+check(onApiPort.status === 404, `/q/metrics is not served on the API port (got ${onApiPort.status})`);
+const metrics = await (await fetch(`${management}/q/metrics`)).text();
 const resident = [...metrics.matchAll(/^sinewich_model_resident_bytes\{part="(\w+)"\} (\S+)$/gm)];
 check(resident.length > 0, "sinewich_model_resident_bytes in /q/metrics");
 const total = resident.reduce((sum, m) => sum + Number(m[2]), 0);

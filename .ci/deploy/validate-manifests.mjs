@@ -82,11 +82,12 @@ async function validateFile(file) {
   if (!server) return;
   check(matches(dep.spec.selector.matchLabels, podLabels), `${name}: the Deployment's selector matches its pods`);
   const portNames = new Set((server.ports ?? []).map((p) => p.name));
-  check(portNames.has("http") && portNames.has("grpc"), `${name}: named ports http and grpc`);
+  check(portNames.has("http") && portNames.has("grpc") && portNames.has("management"),
+    `${name}: named ports http, grpc and management`);
   const probes = { startupProbe: "/q/health/started", readinessProbe: "/q/health/ready", livenessProbe: "/q/health/live" };
   for (const [probe, path] of Object.entries(probes)) {
-    check(server[probe]?.httpGet?.path === path && server[probe]?.httpGet?.port === "http",
-      `${name}: ${probe} on ${path} at port http`);
+    check(server[probe]?.httpGet?.path === path && server[probe]?.httpGet?.port === "management",
+      `${name}: ${probe} on ${path} at port management`);
   }
   const budget = server.startupProbe.periodSeconds * server.startupProbe.failureThreshold;
   check(budget >= 120, `${name}: start-up budget ${budget} s covers model load (>= 120 s)`);
@@ -179,7 +180,7 @@ async function validateFile(file) {
     const target = services.find((s) => matches(sm.spec.selector.matchLabels, s.metadata.labels));
     check(target, `${name}: ServiceMonitor selects a Service`);
     for (const ep of sm.spec.endpoints) {
-      check(ep.path === "/q/metrics", `${name}: ServiceMonitor scrapes /q/metrics`);
+      check(ep.path === "/q/metrics" && ep.port === "management", `${name}: ServiceMonitor scrapes /q/metrics on the management port`);
       check(target?.spec.ports.some((p) => p.name === ep.port), `${name}: ServiceMonitor port ${ep.port} exists`);
     }
   }
@@ -195,6 +196,13 @@ async function validateFile(file) {
     }
     const allowed = new Set((np.spec.ingress ?? []).flatMap((r) => (r.ports ?? []).map((p) => p.port)));
     check(allowed.has("http") && allowed.has("grpc"), `${name}: NetworkPolicy lets clients reach HTTP and gRPC`);
+    const clientRule = (np.spec.ingress ?? []).find((r) => (r.ports ?? []).some((p) => p.port === "http"));
+    check(!(clientRule?.ports ?? []).some((p) => p.port === "management"), `${name}: NetworkPolicy keeps clients off the management port`);
+  }
+  for (const svc of services) {
+    const exposesManagement = svc.spec.ports.some((p) => p.targetPort === "management");
+    check(!exposesManagement || svc.spec.ports.length === 1,
+      `${name}: Service ${svc.metadata.name} keeps the management port apart from the API ports`);
   }
   const servicePort = (svcName, port) => services.some((s) => s.metadata.name === svcName
     && s.spec.ports.some((p) => p.name === port || p.port === port));

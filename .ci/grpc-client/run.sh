@@ -19,10 +19,10 @@ fi
 # Two distinct free ports, picked by the OS.
 # shellcheck source=.ci/lib/free-ports.sh disable=SC1091
 source "$root/.ci/lib/free-ports.sh"
-read -r http_port grpc_port < <(free_ports)
+read -r http_port grpc_port management_port < <(free_ports 3)
 
 echo "grpc-client: starting the server (HTTP $http_port, gRPC $grpc_port); log in $log"
-env -u SINEWICH_MODEL_PATH QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" \
+env -u SINEWICH_MODEL_PATH QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" QUARKUS_MANAGEMENT_PORT="$management_port" \
   DJL_OFFLINE=true OPT_OUT_TRACKING=true java -jar "$jar" >"$log" 2>&1 &
 server=$!
 
@@ -34,7 +34,7 @@ stop_server() {
 }
 trap stop_server EXIT
 
-ready_url="http://127.0.0.1:$http_port/q/health/ready"
+ready_url="http://127.0.0.1:$management_port/q/health/ready"
 for _ in $(seq 1 240); do
   if ! kill -0 "$server" 2>/dev/null; then
     echo "grpc-client: the server exited before it was ready:" >&2

@@ -1,7 +1,9 @@
-// Checks the running image over HTTP. node check.mjs <base url> [--inflight N:MARKER_FILE]
+// Checks the running image over HTTP (MANAGEMENT_URL: its management interface, for readiness).
+//   node check.mjs <base url> [--inflight N:MARKER_FILE]
 //   without --inflight: waits for readiness (up to 180 s), then one OIP REST inference;
 //   with --inflight: requests in flight across a SIGTERM the caller sends (see below).
 const [base, flag, count] = process.argv.slice(2);
+const management = process.env.MANAGEMENT_URL ?? base; // health probes live on the management port
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const body = JSON.stringify({
   parameters: { task: "depth" },
@@ -54,7 +56,7 @@ if (flag === "--inflight") {
 const start = Date.now();
 for (;;) {
   try {
-    if ((await fetch(`${base}/q/health/ready`)).ok) break;
+    if ((await fetch(`${management}/q/health/ready`)).ok) break;
   } catch { /* not up yet */ }
   if (Date.now() - start > 180_000) { console.log("FAIL the container did not become ready in 180 s"); process.exit(1); }
   await sleep(500);

@@ -66,10 +66,12 @@ echo "image: $image built in $(( $(date +%s) - start )) s, $(( size / 1048576 ))
 
 # shellcheck source=.ci/lib/free-ports.sh disable=SC1091
 source "$root/.ci/lib/free-ports.sh"
-read -r http_port grpc_port < <(free_ports)
+read -r http_port grpc_port management_port < <(free_ports 3)
+export MANAGEMENT_URL="http://127.0.0.1:$management_port"
 docker rm -f "$name" >/dev/null 2>&1 || true
 docker run -d --name "$name" --network host --read-only --tmpfs /tmp \
-  -e QUARKUS_HTTP_PORT="$http_port" -e QUARKUS_GRPC_SERVER_PORT="$grpc_port" "$image" >/dev/null
+  -e QUARKUS_HTTP_PORT="$http_port" -e QUARKUS_GRPC_SERVER_PORT="$grpc_port" \
+  -e QUARKUS_MANAGEMENT_PORT="$management_port" "$image" >/dev/null
 if ! node "$here/check.mjs" "http://127.0.0.1:$http_port"; then
   docker logs "$name" 2>&1 | tail -30 >&2
   exit 1

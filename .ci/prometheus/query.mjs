@@ -1,6 +1,7 @@
 // Sends requests to the server in two rounds (so that rate() sees an increase between scrapes) and
-// queries Prometheus's HTTP API. Usage: node query.mjs <server base URL> <Prometheus base URL>
-const [server, prometheus] = process.argv.slice(2);
+// queries Prometheus's HTTP API.
+//   node query.mjs <server base URL> <Prometheus base URL> <server management base URL>
+const [server, prometheus, management] = process.argv.slice(2);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let failed = 0;
 const check = (ok, what) => {
@@ -49,7 +50,7 @@ async function scrapedTwiceMore() {
   await sleep(1500);
 }
 
-await waitFor(`${server}/q/health/ready`, "the server");
+await waitFor(`${management}/q/health/ready`, "the server");
 await waitFor(`${prometheus}/-/ready`, "Prometheus");
 const model = "sinewich-default";
 

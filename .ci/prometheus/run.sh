@@ -16,10 +16,10 @@ rm -rf "$work" && mkdir -p "$work/data"
 
 # shellcheck source=.ci/lib/free-ports.sh disable=SC1091
 source "$root/.ci/lib/free-ports.sh"
-read -r http_port grpc_port < <(free_ports)
+read -r http_port grpc_port management_port < <(free_ports 3)
 read -r prom_port _ < <(free_ports)
 
-env -u SINEWICH_MODEL_PATH QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" \
+env -u SINEWICH_MODEL_PATH QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" QUARKUS_MANAGEMENT_PORT="$management_port" \
   DJL_OFFLINE=true OPT_OUT_TRACKING=true java -jar "$jar" >"$work/server.log" 2>&1 &
 server=$!
 cat > "$work/prometheus.yml" <<YAML
@@ -30,7 +30,7 @@ scrape_configs:
   - job_name: sinewich
     metrics_path: /q/metrics
     static_configs:
-      - targets: ["127.0.0.1:$http_port"]
+      - targets: ["127.0.0.1:$management_port"]
 YAML
 "$prometheus" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
   --web.listen-address="127.0.0.1:$prom_port" >"$work/prometheus.log" 2>&1 &
@@ -41,7 +41,7 @@ stop() {
 }
 trap stop EXIT
 
-if ! node "$here/query.mjs" "http://127.0.0.1:$http_port" "http://127.0.0.1:$prom_port"; then
+if ! node "$here/query.mjs" "http://127.0.0.1:$http_port" "http://127.0.0.1:$prom_port" "http://127.0.0.1:$management_port"; then
   echo "prometheus: a check failed; server log $work/server.log, Prometheus log $work/prometheus.log" >&2
   tail -20 "$work/prometheus.log" >&2
   exit 1

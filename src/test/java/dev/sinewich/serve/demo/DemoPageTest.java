@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import dev.sinewich.serve.testing.Management;
 
 /**
  * The demo page over real HTTP: {@code /} is the HTML page, every script and style sheet it names
@@ -70,15 +71,16 @@ class DemoPageTest {
     }
 
     @Test
-    void theDocumentationLinksStillWork() {
+    void theDocumentationIsOnTheManagementPortAndEveryLinkWorks() {
         String html = given().get("/").then().statusCode(200).extract().asString();
-        List<String> links = matches(LINK, html);
-        assertTrue(links.contains("q/swagger-ui/") && links.contains("q/openapi"), "links: " + links);
-        for (String link : links) {
+        String text = html.replaceAll("\\s+", " ");
+        assertTrue(text.contains("/q/openapi") && text.contains("management port"), "the page says where the API documentation is");
+        for (String link : matches(LINK, html)) {
             given().get(path(link)).then().statusCode(200);
         }
-        given().get("/q/openapi").then().statusCode(200).body(containsString("/v1/models/{model}/predict"));
-        given().get("/q/swagger-ui/").then().statusCode(200).contentType(startsWith("text/html"));
+        given().get("/q/openapi").then().statusCode(404); // not on the API port
+        Management.given().get("/q/openapi").then().statusCode(200).body(containsString("/v1/models/{model}/predict"));
+        Management.given().get("/q/swagger-ui/").then().statusCode(200).contentType(startsWith("text/html"));
     }
 
     @Test

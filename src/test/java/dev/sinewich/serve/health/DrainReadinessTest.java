@@ -16,6 +16,7 @@ import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import dev.sinewich.serve.testing.Management;
 
 /**
  * One readiness rule on every surface: ready while a model is loaded and requests are accepted;
@@ -46,7 +47,7 @@ class DrainReadinessTest {
 
     @Test
     void everySurfaceTurnsNotReadyWhenTheServerStartsToDrain() {
-        given().get("/q/health/ready").then().statusCode(200);
+        Management.given().get("/q/health/ready").then().statusCode(200);
         given().get("/v2/health/ready").then().statusCode(200);
         given().get("/v2/models/" + MODEL + "/ready").then().statusCode(200);
         assertTrue(oip.serverReady(ServerReadyRequest.getDefaultInstance()).getReady());
@@ -54,7 +55,7 @@ class DrainReadinessTest {
 
         service.scheduler().stopAccepting();
 
-        given().get("/q/health/ready").then().statusCode(503);
+        Management.given().get("/q/health/ready").then().statusCode(503);
         given().get("/v2/health/ready").then().statusCode(503).header("Retry-After", "1");
         given().get("/v2/models/" + MODEL + "/ready").then().statusCode(503).header("Retry-After", "1");
         assertFalse(oip.serverReady(ServerReadyRequest.getDefaultInstance()).getReady());
@@ -62,6 +63,6 @@ class DrainReadinessTest {
         // still alive: a draining server is not restarted
         assertTrue(oip.serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
         given().get("/v2/health/live").then().statusCode(200);
-        given().get("/q/health/live").then().statusCode(200);
+        Management.given().get("/q/health/live").then().statusCode(200);
     }
 }

@@ -26,26 +26,30 @@ final class ServerProcess implements AutoCloseable {
     private final Path log;
     private final int port;
     private final int grpcPort;
+    private final int managementPort;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private ServerProcess(Process process, Path log, int port, int grpcPort) {
+    private ServerProcess(Process process, Path log, int port, int grpcPort, int managementPort) {
         this.process = process;
         this.log = log;
         this.port = port;
         this.grpcPort = grpcPort;
+        this.managementPort = managementPort;
     }
 
     static ServerProcess start(Map<String, String> env) throws IOException {
         int port = freePort();
         int grpcPort = freePort();
+        int managementPort = freePort();
         Path log = Files.createTempFile("sinewich-server-", ".log");
         ProcessBuilder pb = new ProcessBuilder("java", "-jar", JAR.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("SINEWICH_MODEL_PATH");
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
         pb.environment().put("QUARKUS_GRPC_SERVER_PORT", Integer.toString(grpcPort));
+        pb.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(managementPort));
         pb.environment().putAll(env);
-        return new ServerProcess(pb.start(), log, port, grpcPort);
+        return new ServerProcess(pb.start(), log, port, grpcPort, managementPort);
     }
 
     private static int freePort() throws IOException {
@@ -67,8 +71,9 @@ final class ServerProcess implements AutoCloseable {
         return http.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A URL on the API port; health and metrics paths ({@code /q/...}) go to the management port. */
     String url(String path) {
-        return "http://127.0.0.1:" + port + path;
+        return "http://127.0.0.1:" + (path.startsWith("/q/") ? managementPort : port) + path;
     }
 
     /** Waits until /v2/health/ready answers 200, or fails with the server's output. */

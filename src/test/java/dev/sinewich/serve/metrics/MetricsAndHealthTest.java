@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import dev.sinewich.serve.testing.Management;
 
 /**
  * A real Prometheus scrape after real requests: the exact names Micrometer exports for every meter
@@ -30,7 +31,7 @@ class MetricsAndHealthTest {
         given().contentType(ContentType.JSON).body(ok).post("/v2/models/" + MODEL + "/infer").then().statusCode(200);
         given().contentType(ContentType.JSON).body(ok.replace("depth", "a-task-nobody-serves"))
                 .post("/v2/models/" + MODEL + "/infer").then().statusCode(400);
-        String scrape = given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
+        String scrape = Management.given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
         Path out = Paths.get("target/metrics-scrape.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, scrape);
@@ -91,7 +92,7 @@ class MetricsAndHealthTest {
     }
 
     private static String scrape() {
-        return given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
+        return Management.given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
                 .replace(",}", "}");
     }
 
@@ -126,23 +127,23 @@ class MetricsAndHealthTest {
     }
 
     private static double gauge(String name) {
-        String scrape = given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
+        String scrape = Management.given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
         return scrape.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(
                 name.length() + 1).trim())).findFirst().orElseThrow(() -> new AssertionError("no " + name));
     }
 
     @Test
     void openApiAndSwaggerUiAreServedAndAdminIsOffByDefault() {
-        given().get("/q/openapi").then().statusCode(200).body(org.hamcrest.Matchers.containsString("/v2/models/{name}/infer"));
-        given().get("/q/swagger-ui/").then().statusCode(200);
+        Management.given().get("/q/openapi").then().statusCode(200).body(org.hamcrest.Matchers.containsString("/v2/models/{name}/infer"));
+        Management.given().get("/q/swagger-ui/").then().statusCode(200);
         given().put("/admin/model").then().statusCode(404).body("error", org.hamcrest.Matchers.containsString("disabled"));
     }
 
     @Test
     void healthEndpointsAreUp() {
-        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+        Management.given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        Management.given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.find { it.name == 'model-ready' }.data.model", equalTo(MODEL));
-        given().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
+        Management.given().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
     }
 }

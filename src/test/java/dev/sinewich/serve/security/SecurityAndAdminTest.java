@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import dev.sinewich.serve.testing.Management;
 
 /**
  * API keys over REST and gRPC, and the admin endpoints: replacing and unloading the bundle (a
@@ -96,8 +97,8 @@ class SecurityAndAdminTest {
                 .post("/v2/models/" + S4 + "/infer").then().statusCode(200);
         given().auth().oauth2(ADMIN).get("/v2/models/" + S4).then().statusCode(200);
         given().get("/v2/health/ready").then().statusCode(200);
-        given().get("/q/health/ready").then().statusCode(200);
-        given().get("/q/metrics").then().statusCode(200).body(not(containsString(KEY)));
+        Management.given().get("/q/health/ready").then().statusCode(200);
+        Management.given().get("/q/metrics").then().statusCode(200).body(not(containsString(KEY)));
     }
 
     /**
@@ -181,17 +182,17 @@ class SecurityAndAdminTest {
                 .body("{\"path\":\"s2_lora_lowpass_clock\"}")
                 .put("/admin/model").then().statusCode(200).body("name", equalTo(S2));
         // the model-info metric follows the served model
-        String afterReplace = given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
+        String afterReplace = Management.given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString();
         assertTrue(afterReplace.contains("model=\"" + S2 + "\""), "sinewich_model_info shows the new model");
         assertTrue(!afterReplace.contains("model=\"" + S4 + "\""), "and no longer the replaced one");
         given().auth().oauth2(KEY).get("/v2/models/" + S4).then().statusCode(404);
         given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("saliency"))
                 .post("/v2/models/" + S2 + "/infer").then().statusCode(200);
         given().auth().oauth2(ADMIN).delete("/admin/model").then().statusCode(204);
-        assertTrue(!given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
+        assertTrue(!Management.given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
                 .contains("sinewich_model_info{"), "no model-info series while nothing is served");
         given().get("/v2/health/ready").then().statusCode(503);
-        given().get("/q/health/ready").then().statusCode(503);
+        Management.given().get("/q/health/ready").then().statusCode(503);
         given().auth().oauth2(KEY).contentType(ContentType.JSON).body(infer("saliency"))
                 .post("/v2/models/" + S2 + "/infer").then().statusCode(503).header("Retry-After", "1");
         // gRPC says the same: UNAVAILABLE, with a message

@@ -164,7 +164,7 @@ class BadInputCorpusTest {
 
     private void health() throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
-        var r = http.send(java.net.http.HttpRequest.newBuilder(URI.create(root + "q/health")).build(),
+        var r = http.send(java.net.http.HttpRequest.newBuilder(URI.create(dev.sinewich.serve.testing.Management.url("/q/health"))).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());
         assertEquals(200, r.statusCode(), r.body());
         assertEquals("UP", JSON.readTree(r.body()).get("status").asText(), r.body());

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import dev.sinewich.serve.testing.Management;
 
 /**
  * The Open Inference Protocol over real gRPC with the generated blocking stub, serving the
@@ -122,7 +123,7 @@ class OipGrpcTest {
         assertStatus(shortRaw, Status.Code.INVALID_ARGUMENT, "multiple of 4");
 
         // metrics count each failure by its cause, not as an internal error
-        String scrape = given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
+        String scrape = Management.given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
                 .replace(",}", "}");
         for (String reason : new String[] {"invalid_input", "not_found"}) {
             double count = failures(scrape, reason);

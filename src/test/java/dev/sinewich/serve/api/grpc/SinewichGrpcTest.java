@@ -45,6 +45,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import dev.sinewich.serve.testing.Management;
 
 /**
  * The typed {@code sinewich.v1.SinewichService} over real gRPC with the generated blocking and
@@ -280,7 +281,7 @@ class SinewichGrpcTest {
                 .setHeight(side).setWidth(side).setData(ByteString.copyFrom(new byte[3 * side * side]))).build();
         assertStatus(slow, Status.Code.DEADLINE_EXCEEDED, "deadline");
 
-        String scrape = given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
+        String scrape = Management.given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
                 .replace(",}", "}");
         for (String reason : new String[] {"not_found", "invalid_input", "deadline"}) {
             String series = "sinewich_failures_total{api=\"grpc_native\",reason=\"" + reason + "\"} ";

@@ -30,12 +30,15 @@ public final class ServerUnderTest implements AutoCloseable {
     private final Process process;
     private final long pid;
     private final String baseUrl;
+    private final String managementUrl;
     private final String grpcHost;
     private final int grpcPort;
     private final Path log;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private ServerUnderTest(Process process, long pid, String baseUrl, String grpcHost, int grpcPort, Path log) {
+    private ServerUnderTest(Process process, long pid, String baseUrl, String managementUrl, String grpcHost, int grpcPort,
+            Path log) {
+        this.managementUrl = managementUrl;
         this.process = process;
         this.pid = pid;
         this.baseUrl = baseUrl;
@@ -56,29 +59,33 @@ public final class ServerUnderTest implements AutoCloseable {
     public static ServerUnderTest start(Path jar, Map<String, String> env, Path log) throws IOException {
         int http = freePort();
         int grpc = freePort();
+        int management = freePort();
         Files.createDirectories(log.toAbsolutePath().getParent());
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("QUARKUS_HTTP_PORT", Integer.toString(http));
         pb.environment().put("QUARKUS_GRPC_SERVER_PORT", Integer.toString(grpc));
+        pb.environment().put("QUARKUS_MANAGEMENT_PORT", Integer.toString(management));
         pb.environment().putIfAbsent("DJL_OFFLINE", "true");
         pb.environment().putIfAbsent("OPT_OUT_TRACKING", "true");
         pb.environment().putAll(env);
         Process p = pb.start();
-        return new ServerUnderTest(p, p.pid(), "http://127.0.0.1:" + http, "127.0.0.1", grpc, log);
+        return new ServerUnderTest(p, p.pid(), "http://127.0.0.1:" + http, "http://127.0.0.1:" + management,
+                "127.0.0.1", grpc, log);
     }
 
     /**
      * Targets a server that is already running.
      *
-     * @param baseUrl its HTTP base URL
+     * @param baseUrl its HTTP base URL (its management interface is taken at port 8081 of the same host)
      * @param grpcHost its gRPC host
      * @param grpcPort its gRPC port
      * @param pid its process id on this machine for memory readings, or -1
      * @return the target
      */
     public static ServerUnderTest attach(String baseUrl, String grpcHost, int grpcPort, long pid) {
-        return new ServerUnderTest(null, pid, baseUrl.replaceAll("/+$", ""), grpcHost, grpcPort, null);
+        String base = baseUrl.replaceAll("/+$", "");
+        return new ServerUnderTest(null, pid, base, base.replaceAll(":[0-9]+$", "") + ":8081", grpcHost, grpcPort, null);
     }
 
     private static int freePort() throws IOException {
@@ -242,7 +249,7 @@ public final class ServerUnderTest implements AutoCloseable {
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30)).build(),
+        return http.send(HttpRequest.newBuilder(URI.create((path.startsWith("/q/") ? managementUrl : baseUrl) + path)).timeout(Duration.ofSeconds(30)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import dev.sinewich.serve.testing.Management;
 
 /**
  * {@code POST /v1/models/{model}/predict} over real HTTP with real PNG and JPEG files: JSON
@@ -220,7 +221,7 @@ class NativePredictTest {
     void requestsAreCountedUnderTheNativeApiLabel() {
         json("task=edges");
         json("task=semseg&task=depth");
-        String scrape = given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
+        String scrape = Management.given().accept("text/plain").get("/q/metrics").then().statusCode(200).extract().asString()
                 .replace(",}", "}");
         for (String task : List.of("edges", "multi")) {
             String line = "sinewich_request_duration_seconds_count{api=\"rest_native\",outcome=\"success\",task=\""
