@@ -11,10 +11,13 @@
 # NDArray / native manager counts against their idle figures, the memory budget's bytes in use,
 # and whether a good request and readiness are still answered. Writes target/bench/storm-*/storm.json.
 #
-# Settings: CLIENTS=32 SECONDS=60 HEAP=2g KINDS (storm_client.py kinds, comma-separated; default all) EXTRA_ENV (more VAR=value for the server, space-separated)
+# Beside it, GRPC_CLIENTS Node clients (bench/storm_grpc.mjs) send OIP ModelInfer calls over gRPC:
+# a 4096x4096 PNG as BYTES and 48 MiB FP32 tensors.
+# Settings: CLIENTS=32 GRPC_CLIENTS=16 SECONDS=60 HEAP=2g KINDS (storm_client.py kinds, comma-separated; default all) EXTRA_ENV (more VAR=value for the server, space-separated)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLIENTS=${CLIENTS:-32}
+GRPC_CLIENTS=${GRPC_CLIENTS:-16}
 SECONDS_RUN=${SECONDS:-60}
 HEAP=${HEAP:-2g}
 OUT=target/bench/storm-$(date +%Y%m%d-%H%M%S)
@@ -51,10 +54,14 @@ good >/dev/null
 idle_rss=$(rss); idle_arrays=$(metric sinewich_ndarrays_live); idle_managers=$(metric sinewich_native_managers_live)
 ( while kill -0 "$pid" 2>/dev/null; do rss >> "$OUT/rss.txt" || true; sleep 0.1; done ) &
 sampler=$!
+[ -d .ci/grpc-client/node_modules ] || (cd .ci/grpc-client && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 start=$(date +%s)
+node bench/storm_grpc.mjs "127.0.0.1:$grpc_port" "$model" "$GRPC_CLIENTS" "$SECONDS_RUN" > "$OUT/grpc.json" &
+grpc_client=$!
 python3 bench/storm_client.py --port "$http_port" --model "$model" --clients "$CLIENTS" --seconds "$SECONDS_RUN" \
   --kinds "${KINDS:-}" \
   > "$OUT/client.json"
+wait "$grpc_client"
 took=$(( $(date +%s) - start ))
 sleep 5
 alive=yes; kill -0 "$pid" 2>/dev/null || alive=no
@@ -73,6 +80,7 @@ python3 - "$OUT" <<PY
 import json, sys
 out = sys.argv[1]
 client = json.load(open(out + "/client.json"))
+client.update(json.load(open(out + "/grpc.json")))
 report = {"heap": "$HEAP", "clients": $CLIENTS, "seconds": $took, "server_alive": "$alive" == "yes",
           "rss_mib": {"idle": $idle_rss, "peak": $peak, "after_5s": $after_rss, "after_full_gc": $gc_rss},
           "ndarrays_live": {"idle": "$idle_arrays", "after": "$arrays"},

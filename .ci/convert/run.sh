@@ -8,12 +8,9 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 py=/usr/bin/python3
 
-if ! "$py" -c 'import torch, torchvision' >/dev/null 2>&1; then
-  echo "convert: installing python3-torch and python3-torchvision"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends python3-torch python3-torchvision >/dev/null
-fi
+# shellcheck source=.ci/lib/python-torch.sh disable=SC1091
+source "$root/.ci/lib/python-torch.sh"
+ensure_python_torch convert
 
 cd "$root"
 "$py" tools/convert/test_convert.py

@@ -70,8 +70,9 @@ declare -A value_sets=(
   [all-features]="$chart/ci/all-features-values.yaml"
   [model-image]="$chart/ci/model-image-values.yaml"
   [pvc-fill]="$chart/ci/pvc-fill-values.yaml"
+  [pvc-snapshot]="$chart/ci/pvc-snapshot-values.yaml"
 )
-for name in default gpu all-features model-image pvc-fill; do
+for name in default gpu all-features model-image pvc-fill pvc-snapshot; do
   args=()
   if [ -n "${value_sets[$name]}" ]; then args=(-f "${value_sets[$name]}"); fi
   if "$helm" lint --strict "$chart" "${args[@]}" > "$out/lint-$name.txt" 2>&1; then

@@ -148,6 +148,15 @@ async function validateFile(file) {
       }
     }
   }
+  for (const pvc of byKind("PersistentVolumeClaim")) {
+    const source = pvc.spec.dataSource;
+    if (source) {
+      check(source.kind && source.name, `${name}: claim ${pvc.metadata.name} clones ${source.kind}/${source.name}`);
+    }
+  }
+  if (/@sha256:[0-9a-f]{64}"?$/.test(server.image)) {
+    check(!/:[^/@]+@/.test(server.image), `${name}: an image pinned by digest carries no tag (${server.image})`);
+  }
   for (const volume of pod.volumes ?? []) {
     const claim = volume.persistentVolumeClaim?.claimName;
     if (claim && byKind("PersistentVolumeClaim").length > 0) {

@@ -139,6 +139,28 @@ public interface ServingConfig {
          */
         @WithDefault("768M")
         MemorySize maxInflightTensorBytes();
+
+        /**
+         * Returns the most gRPC calls whose request message may be arriving at once: each may hold
+         * up to {@code quarkus.grpc.server.max-inbound-message-size} bytes while it is received,
+         * before {@link #maxInflightTensorBytes()} can count it. More get RESOURCE_EXHAUSTED before
+         * anything is read; a call whose message has not arrived within {@link #grpcReceiveTimeout()}
+         * is closed.
+         *
+         * @return the limit
+         */
+        @WithDefault("8")
+        int maxReceivingGrpcCalls();
+
+        /**
+         * Returns how long a gRPC call may take to deliver its (first) request message before it is
+         * closed with DEADLINE_EXCEEDED, so that stalled senders give back their receiving slot. A
+         * total, not an idle time: 64 MiB take 30 s at about 2 MB/s.
+         *
+         * @return the receive timeout
+         */
+        @WithDefault("30s")
+        Duration grpcReceiveTimeout();
     }
 
     /** How per-task weights are provided. */

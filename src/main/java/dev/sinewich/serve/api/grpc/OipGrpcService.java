@@ -25,13 +25,12 @@ import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.serving.ServingConfig;
 import io.grpc.Context;
+import io.grpc.Deadline;
 import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The Open Inference Protocol gRPC service {@code inference.GRPCInferenceService}. A gRPC deadline
@@ -120,27 +119,13 @@ public class OipGrpcService implements GRPCInferenceService {
         call.lease().reserve(request.getSerializedSize(), "the request message");
         var model = models.model(request.getModelName());
         SinewichConfig config = model.config();
-        InferRequest parsed = withCallDeadline(OipGrpcMapper.request(request));
+        InferRequest parsed = OipGrpcMapper.request(request);
+        Deadline callDeadline = Context.current().getDeadline();
         String task = String.valueOf(parsed.parameters().get("task"));
         call.tasks(List.of(task), model.tasks().stream().map(SinewichConfig.Task::name).toList());
-        return Async.uni(inference.infer(request.getModelName(), parsed, call.lease())).map(result -> OipGrpcMapper.response(
+        // the call's gRPC deadline, when it is sooner than the request's own, becomes its deadline
+        return Async.uni(inference.infer(request.getModelName(), parsed, call.lease(),
+                own -> CallDeadlines.sooner(own, defaultTimeout, callDeadline))).map(result -> OipGrpcMapper.response(
                 config.name(), config.version(), parsed.id(), task, result.outputs().get(task)));
-    }
-
-    /** The call's gRPC deadline, when it is sooner than the request's own, becomes its deadline. */
-    private InferRequest withCallDeadline(InferRequest request) {
-        Object own = request.parameters().get("timeout_ms");
-        if (own != null && !(own instanceof Long)) {
-            return request; // OipInference rejects it with a message
-        }
-        Duration requested = own == null ? null : Duration.ofMillis((Long) own);
-        Duration deadline = CallDeadlines.sooner(requested, defaultTimeout, Context.current().getDeadline());
-        if (deadline == null || deadline.equals(requested)) {
-            return request;
-        }
-        Map<String, Object> parameters = new LinkedHashMap<>(request.parameters());
-        parameters.put("timeout_ms", deadline.toMillis());
-        return new InferRequest(request.id(), parameters, request.inputs(), List.copyOf(request.outputs()),
-                request.binaryOutputs());
     }
 }

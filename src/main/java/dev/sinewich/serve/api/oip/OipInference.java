@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 
 /**
  * The Open Inference Protocol's infer call, shared by every wire format (SPEC §5): validates the
@@ -57,6 +58,21 @@ public class OipInference {
      *     the caller goes away
      */
     public CompletableFuture<InferenceResult> infer(String modelName, InferRequest request, TensorBudget.Lease lease) {
+        return infer(modelName, request, lease, UnaryOperator.identity());
+    }
+
+    /**
+     * Validates and runs a request whose transport has a deadline of its own (a gRPC call's).
+     *
+     * @param modelName the model in the request path
+     * @param request the request
+     * @param lease the request's memory lease (its images are reserved before they are decoded)
+     * @param deadline maps the request's own {@code timeout_ms} (or {@code null} when it names none)
+     *     to the deadline the scheduler gets, e.g. the sooner of it and the call's
+     * @return the scheduler's result; cancel it when the caller goes away
+     */
+    public CompletableFuture<InferenceResult> infer(String modelName, InferRequest request, TensorBudget.Lease lease,
+            UnaryOperator<Duration> deadline) {
         for (String name : request.parameters().keySet()) {
             if (!PARAMETERS.contains(name)) {
                 throw new InvalidInputException("unknown request parameter '" + name + "'; accepted are "
@@ -64,7 +80,7 @@ public class OipInference {
             }
         }
         Object task = request.parameters().get("task");
-        Duration deadline = deadline(request.parameters().get("timeout_ms"));
+        Duration own = deadline(request.parameters().get("timeout_ms"));
         if (task == null) {
             throw new InvalidInputException("the request parameter 'task' is required (a task name of model '"
                     + modelName + "')");
@@ -74,7 +90,7 @@ public class OipInference {
         }
         ImageBatch images = images(request.inputs(), lease);
         ForwardItem item = ForwardItem.of(images, (String) task, new LinkedHashSet<>(request.outputs()));
-        return inference.submit(new InferenceRequest(modelName, item, deadline, lease));
+        return inference.submit(new InferenceRequest(modelName, item, deadline.apply(own), lease));
     }
 
     private static Duration deadline(Object timeoutMs) {
