@@ -11,6 +11,7 @@ import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -19,17 +20,22 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Bounds the gRPC calls whose request message is still arriving: each may hold up to
+ * Bounds the gRPC inference calls whose request message is still arriving: each may hold up to
  * {@code quarkus.grpc.server.max-inbound-message-size} bytes while it is received, before the
  * memory budget can count it, so at most {@code sinewich.limits.max-receiving-grpc-calls} are
  * received at once (more get RESOURCE_EXHAUSTED before anything is read), and a call whose first
  * message has not arrived within {@code sinewich.limits.grpc-receive-timeout} is closed with
  * DEADLINE_EXCEEDED, so that stalled senders cannot hold the slots. A call leaves the gate when
- * its first message arrives (or it ends). Thread-safe.
+ * its first message arrives (or it ends). Health, metadata and reflection calls are never held back.
+ * Thread-safe.
  */
 @ApplicationScoped
 @GlobalInterceptor
 public class ReceivingCallsGate implements ServerInterceptor {
+
+    /** The calls whose request message may be large (images); the others are never held back. */
+    private static final Set<String> INFERENCE = Set.of("inference.GRPCInferenceService/ModelInfer",
+            "sinewich.v1.SinewichService/Predict", "sinewich.v1.SinewichService/PredictStream");
 
     private final int limit;
     private final Duration timeout;
@@ -66,6 +72,9 @@ public class ReceivingCallsGate implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
+        if (!INFERENCE.contains(call.getMethodDescriptor().getFullMethodName())) {
+            return next.startCall(call, headers); // small messages: health, metadata, reflection
+        }
         if (receiving.incrementAndGet() > limit) {
             receiving.decrementAndGet();
             call.close(Status.RESOURCE_EXHAUSTED.withDescription("the server is receiving " + limit

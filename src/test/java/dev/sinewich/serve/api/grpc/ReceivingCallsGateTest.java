@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.sinewich.serve.api.grpc.oip.GRPCInferenceServiceGrpc;
+import dev.sinewich.serve.api.grpc.oip.ModelInferRequest;
 import dev.sinewich.serve.api.grpc.oip.ServerLiveRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -29,8 +30,8 @@ import org.junit.jupiter.api.Test;
  * gRPC calls whose request message is still arriving are bounded
  * ({@code sinewich.limits.max-receiving-grpc-calls}, 1 here) and timed out
  * ({@code sinewich.limits.grpc-receive-timeout}, 1 s here): a call that sends its headers and no
- * message (raw HTTP/2 frames) holds the only slot, so another call gets RESOURCE_EXHAUSTED with the
- * setting's name; after a second the server ends the stalled call's stream and frees the slot,
+ * message (raw HTTP/2 frames) holds the only slot, so another inference call gets RESOURCE_EXHAUSTED
+ * with the setting's name while health calls are still answered; after a second the server ends the stalled call's stream and frees the slot,
  * and calls are served again.
  */
 @QuarkusTest
@@ -106,11 +107,13 @@ class ReceivingCallsGateTest {
             }
             assertEquals(1, gate.receiving(), "the stalled call holds the slot");
 
-            StatusRuntimeException busy = assertThrows(StatusRuntimeException.class,
-                    () -> stub.serverLive(ServerLiveRequest.getDefaultInstance()));
+            StatusRuntimeException busy = assertThrows(StatusRuntimeException.class, () -> stub.modelInfer(
+                    ModelInferRequest.newBuilder().setModelName("s4-mixed-downscale").build()));
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, busy.getStatus().getCode());
             assertTrue(busy.getStatus().getDescription().contains("sinewich.limits.max-receiving-grpc-calls"),
                     busy.getStatus().getDescription());
+            assertTrue(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive(),
+                    "health calls are never held back");
 
             end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (gate.receiving() > 0 && System.nanoTime() < end) {
