@@ -181,7 +181,8 @@ public final class BatchScheduler {
         job.result.whenComplete((r, e) -> {
             job.timer.cancel(false);
             // cancelled by its caller or past its deadline while still queued: its slot is free at once
-            if (queue.remove(job)) {
+            // (a job with a result was taken off the queue already)
+            if (e != null && queue.remove(job)) {
                 waiting.decrementAndGet();
                 stats.skipped.increment();
             }

@@ -1,5 +1,6 @@
 package dev.sinewich.serve.serving;
 
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -144,10 +145,12 @@ public final class TensorBudget {
          * @param what what they are, for the message
          * @throws CapacityExceededException when the budget is taken by other requests now
          * @throws RequestTooLargeException when the request could never fit the budget
+         * @throws CancellationException when the lease is closed: the request is over
          */
         public synchronized void reserve(long bytes, String what) {
             if (closed) {
-                throw new IllegalStateException("the request's memory lease is closed");
+                // the request is over (its caller went away while it was being read or decoded)
+                throw new CancellationException("the request is over; nothing more is reserved for it");
             }
             long total = held > Long.MAX_VALUE - bytes ? Long.MAX_VALUE : held + bytes;
             if (total > limit) {

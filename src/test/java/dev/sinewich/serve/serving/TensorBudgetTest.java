@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
 /** The in-flight memory budget: what fits, what must wait, what never fits, and giving back. */
@@ -25,7 +26,7 @@ class TensorBudgetTest {
         first.close();
         first.close();
         assertEquals(320, budget.used(), "closing twice gives back once");
-        assertThrows(IllegalStateException.class, () -> first.reserve(1, "more"));
+        assertThrows(CancellationException.class, () -> first.reserve(1, "more"));
         second.close();
         assertEquals(0, budget.used());
     }

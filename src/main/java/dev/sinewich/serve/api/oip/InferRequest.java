@@ -41,6 +41,19 @@ public record InferRequest(String id, Map<String, Object> parameters, List<Input
     }
 
     /**
+     * Tells whether some output goes back as JSON text: every output when none is named, unless
+     * {@code binary_data_output} is true; else each named output by {@link #binary(String)}.
+     *
+     * @return true when the answer carries JSON text data
+     */
+    public boolean hasTextOutputs() {
+        if (outputs.isEmpty()) {
+            return !Boolean.TRUE.equals(parameters.get("binary_data_output"));
+        }
+        return !outputs.stream().allMatch(this::binary);
+    }
+
+    /**
      * One input tensor. Exactly one of the data arrays is set, matching the datatype.
      *
      * @param name the input name

@@ -163,8 +163,7 @@ public class OipResource {
         InferRequest request = OipJsonReader.read(body, parseLength(headerLength));
         String task = String.valueOf(request.parameters().get("task"));
         call.tasks(List.of(task), model.tasks().stream().map(SinewichConfig.Task::name).toList());
-        call.lease().outputsAsText(!request.outputs().isEmpty() ? !request.outputs().stream().allMatch(request::binary)
-                : !request.binary(""));
+        call.lease().outputsAsText(request.hasTextOutputs());
         return Async.uni(inference.infer(name, request, call.lease())).map(result -> {
             OipJsonWriter.Encoded encoded = OipJsonWriter.response(config.name(), config.version(), request, task,
                     result.outputs().get(task));
