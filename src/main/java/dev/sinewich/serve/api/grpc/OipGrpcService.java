@@ -110,9 +110,10 @@ public class OipGrpcService implements GRPCInferenceService {
     public Uni<ModelInferResponse> modelInfer(ModelInferRequest request) {
         // observed inside the status mapping, so that metrics see the failure's cause, not its status
         // parsing raw tensors and decoding images runs on a worker thread, not the event loop
-        return Uni.createFrom().voidItem().runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+        return CallCancellation.boundToCall(Uni.createFrom().voidItem()
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .chain(() -> GrpcErrors.guardUni(() -> Observed.call(metrics, service.budget(), "grpc_oip",
-                        call -> infer(request, call))));
+                        call -> infer(request, call)))));
     }
 
     private Uni<ModelInferResponse> infer(ModelInferRequest request, Observed.Call call) {

@@ -87,7 +87,8 @@ public class SinewichGrpcService implements SinewichService {
     @Override
     public Uni<PredictResponse> predict(PredictRequest request) {
         Deadline call = Context.current().getDeadline();
-        return GrpcErrors.guardUni(() -> predictOne(request, request.getModelName(), 0, call));
+        return CallCancellation.boundToCall(GrpcErrors.guardUni(() -> predictOne(request, request.getModelName(), 0,
+                call)));
     }
 
     @Override

@@ -18,6 +18,8 @@ import dev.sinewich.serve.metrics.ServerMetrics;
 import dev.sinewich.serve.serving.BatchScheduler;
 import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.PassListener;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.quarkus.grpc.GrpcClient;
@@ -40,14 +42,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 /**
  * The queue through the real endpoints (one worker, room for one waiting request): while a pass is
  * held at its start, a second request waits, and a third gets 429 with {@code Retry-After} on REST
  * and RESOURCE_EXHAUSTED on both gRPC services; a waiting request whose deadline passes gets 504
- * and one whose HTTP client disconnects is dropped, each freeing its slot at once (a new request is
- * queued right after) and neither computed (the scheduler's skipped counter, one pass per served
+ * and one whose HTTP client disconnects or whose gRPC call is cancelled is dropped, each freeing its
+ * slot at once (a new request is queued right after) and none computed (the scheduler's skipped counter, one pass per served
  * request).
  */
 @QuarkusTest
@@ -75,6 +78,9 @@ class QueueThroughEndpointsTest {
 
     @TestHTTPResource("/")
     URL root;
+
+    @ConfigProperty(name = "quarkus.grpc.server.test-port", defaultValue = "9001")
+    int grpcPort;
 
     @GrpcClient("oip")
     GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub oip;
@@ -139,12 +145,24 @@ class QueueThroughEndpointsTest {
             } // the waiting request's client goes away
             awaitTrue(() -> scheduler.pending() == 0, "the abandoned request left the queue");
 
+            // a gRPC call cancelled by its client while it waits: its slot is free at once too
+            ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", grpcPort).usePlaintext().build();
+            try {
+                var cancelled = GRPCInferenceServiceGrpc.newFutureStub(channel).modelInfer(grpcRequest());
+                awaitTrue(() -> scheduler.pending() == 1, "the gRPC request waits");
+                cancelled.cancel(true);
+                awaitTrue(() -> scheduler.pending() == 0, "the cancelled gRPC request left the queue");
+            } finally {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+
             CompletableFuture<HttpResponse<String>> next = http.sendAsync(infer(""), HttpResponse.BodyHandlers.ofString());
             awaitTrue(() -> scheduler.pending() == 1, "a new request takes the freed slot");
             gate.countDown();
             assertEquals(200, running.get(30, TimeUnit.SECONDS).statusCode());
             assertEquals(200, next.get(30, TimeUnit.SECONDS).statusCode());
-            assertEquals(skipped + 2, scheduler.stats().skipped(), "the expired and the abandoned request were not computed");
+            assertEquals(skipped + 3, scheduler.stats().skipped(),
+                    "the expired, the abandoned and the cancelled request were not computed");
             awaitTrue(() -> scheduler.stats().passes() == passes + 2, "one pass for each served request");
         } finally {
             gate.countDown();
