@@ -141,16 +141,16 @@ public interface ServingConfig {
         MemorySize maxInflightTensorBytes();
 
         /**
-         * Returns the most gRPC calls whose request message may be arriving at once: each may hold
-         * up to {@code quarkus.grpc.server.max-inbound-message-size} bytes while it is received,
-         * before {@link #maxInflightTensorBytes()} can count it. More get RESOURCE_EXHAUSTED before
-         * anything is read; a call whose message has not arrived within {@link #grpcReceiveTimeout()}
-         * is closed.
+         * Returns the most bytes of gRPC inference request messages that may be arriving at once:
+         * until a message is complete, what has arrived of it (up to
+         * {@code quarkus.grpc.server.max-inbound-message-size}) is held where
+         * {@link #maxInflightTensorBytes()} cannot count it yet. A call whose next bytes would pass
+         * it gets RESOURCE_EXHAUSTED; a stalled sender holds only what it sent.
          *
          * @return the limit
          */
-        @WithDefault("8")
-        int maxReceivingGrpcCalls();
+        @WithDefault("512M")
+        MemorySize maxReceivingGrpcBytes();
 
         /**
          * Returns how long a gRPC call may take to deliver its (first) request message before it is

@@ -178,6 +178,17 @@ public final class TensorBudget {
             return held;
         }
 
+        /**
+         * Gives back part of what the lease holds (a stream frame that waited and is now taken up).
+         *
+         * @param bytes the bytes, at most what is held
+         */
+        public synchronized void release(long bytes) {
+            long given = Math.min(Math.max(0, bytes), held);
+            held -= given;
+            used.addAndGet(-given);
+        }
+
         /** Gives every byte back; later reservations fail. */
         @Override
         public synchronized void close() {

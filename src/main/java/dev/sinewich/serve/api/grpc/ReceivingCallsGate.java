@@ -1,11 +1,13 @@
 package dev.sinewich.serve.api.grpc;
 
 import dev.sinewich.serve.serving.ServingConfig;
+import io.grpc.Context;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.annotation.PreDestroy;
@@ -17,31 +19,36 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Bounds the gRPC inference calls whose request message is still arriving: each may hold up to
- * {@code quarkus.grpc.server.max-inbound-message-size} bytes while it is received, before the
- * memory budget can count it, so at most {@code sinewich.limits.max-receiving-grpc-calls} are
- * received at once (more get RESOURCE_EXHAUSTED before anything is read), and a call whose first
- * message has not arrived within {@code sinewich.limits.grpc-receive-timeout} is closed with
- * DEADLINE_EXCEEDED, so that stalled senders cannot hold the slots. A call leaves the gate when
- * its first message arrives (or it ends). Health, metadata and reflection calls are never held back.
- * Thread-safe.
+ * Bounds the bytes of gRPC inference request messages that are still arriving. Until a message
+ * is complete, grpc-java holds what has arrived of it (up to
+ * {@code quarkus.grpc.server.max-inbound-message-size}) where the memory budget cannot count it yet.
+ * The gate counts those bytes as the transport reads them (a stream tracer: grpc-java reports the
+ * wire size of a message's body piece by piece) and gives them back when the message is complete
+ * or the call ends. A call whose next bytes would take the total past
+ * {@code sinewich.limits.max-receiving-grpc-bytes} is closed with RESOURCE_EXHAUSTED; so a stalled
+ * sender holds only the few bytes it sent, never a slot that other calls wait for. A call whose
+ * first message has not arrived within {@code sinewich.limits.grpc-receive-timeout} is closed with
+ * DEADLINE_EXCEEDED. Health, metadata and reflection calls are never counted. Thread-safe.
  */
 @ApplicationScoped
 @GlobalInterceptor
-public class ReceivingCallsGate implements ServerInterceptor {
+public class ReceivingCallsGate extends ServerStreamTracer.Factory implements ServerInterceptor {
 
-    /** The calls whose request message may be large (images); the others are never held back. */
+    /** The calls whose request message may be large (images); the others are never counted. */
     private static final Set<String> INFERENCE = Set.of("inference.GRPCInferenceService/ModelInfer",
             "sinewich.v1.SinewichService/Predict", "sinewich.v1.SinewichService/PredictStream");
 
-    private final int limit;
+    private static final Context.Key<Receiving> RECEIVING = Context.key("sinewich-receiving");
+    private static final ServerStreamTracer UNCOUNTED = new ServerStreamTracer() { };
+
+    private final long limit;
     private final Duration timeout;
-    private final AtomicInteger receiving = new AtomicInteger();
+    private final AtomicLong bytes = new AtomicLong();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "sinewich-grpc-receive-timeout");
+        Thread t = new Thread(r, "sinewich-grpc-receive");
         t.setDaemon(true);
         return t;
     });
@@ -49,52 +56,50 @@ public class ReceivingCallsGate implements ServerInterceptor {
     /**
      * Creates the gate.
      *
-     * @param config the server settings (the limit and the read timeout)
+     * @param config the server settings (the byte limit and the receive timeout)
      */
     public ReceivingCallsGate(ServingConfig config) {
-        this.limit = config.limits().maxReceivingGrpcCalls();
+        this.limit = config.limits().maxReceivingGrpcBytes().asLongValue();
         this.timeout = config.limits().grpcReceiveTimeout();
         if (limit < 1) {
-            throw new IllegalArgumentException("sinewich.limits.max-receiving-grpc-calls must be at least 1, found "
+            throw new IllegalArgumentException("sinewich.limits.max-receiving-grpc-bytes must be positive, found "
                     + limit);
         }
     }
 
     /**
-     * Returns the calls whose first message is being received now.
+     * Returns the bytes of inference request messages being received now.
      *
      * @return the count
      */
-    public int receiving() {
-        return receiving.get();
+    public long receivingBytes() {
+        return bytes.get();
+    }
+
+    @Override
+    public ServerStreamTracer newServerStreamTracer(String fullMethodName, Metadata headers) {
+        return INFERENCE.contains(fullMethodName) ? new Receiving() : UNCOUNTED;
     }
 
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
-        if (!INFERENCE.contains(call.getMethodDescriptor().getFullMethodName())) {
+        Receiving receiving = RECEIVING.get();
+        if (receiving == null || !INFERENCE.contains(call.getMethodDescriptor().getFullMethodName())) {
             return next.startCall(call, headers); // small messages: health, metadata, reflection
         }
-        if (receiving.incrementAndGet() > limit) {
-            receiving.decrementAndGet();
-            call.close(Status.RESOURCE_EXHAUSTED.withDescription("the server is receiving " + limit
-                    + " gRPC request messages already (sinewich.limits.max-receiving-grpc-calls); retry later"),
-                    new Metadata());
-            return new ServerCall.Listener<>() { };
-        }
-        AtomicBoolean inGate = new AtomicBoolean(true);
+        receiving.attach(call);
+        AtomicBoolean waiting = new AtomicBoolean(true);
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> timer = timers.schedule(() -> {
-            if (inGate.compareAndSet(true, false)) {
-                receiving.decrementAndGet();
+            if (waiting.compareAndSet(true, false)) {
                 timedOut.set(true);
                 call.close(Status.DEADLINE_EXCEEDED.withDescription("no request message arrived within "
                         + timeout.toMillis() + " ms (sinewich.limits.grpc-receive-timeout)"), new Metadata());
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-        Runnable leave = () -> {
-            if (inGate.compareAndSet(true, false)) {
-                receiving.decrementAndGet();
+        Runnable arrived = () -> {
+            if (waiting.compareAndSet(true, false)) {
                 timer.cancel(false);
             }
         };
@@ -102,13 +107,13 @@ public class ReceivingCallsGate implements ServerInterceptor {
         try {
             listener = next.startCall(call, headers);
         } catch (RuntimeException e) {
-            leave.run();
+            arrived.run();
             throw e;
         }
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
             @Override
             public void onMessage(Q message) {
-                leave.run();
+                arrived.run();
                 if (!timedOut.get()) {
                     super.onMessage(message);
                 }
@@ -116,7 +121,7 @@ public class ReceivingCallsGate implements ServerInterceptor {
 
             @Override
             public void onHalfClose() {
-                leave.run();
+                arrived.run();
                 if (!timedOut.get()) {
                     super.onHalfClose();
                 }
@@ -124,16 +129,80 @@ public class ReceivingCallsGate implements ServerInterceptor {
 
             @Override
             public void onCancel() {
-                leave.run();
+                arrived.run();
                 super.onCancel();
             }
 
             @Override
             public void onComplete() {
-                leave.run();
+                arrived.run();
                 super.onComplete();
             }
         };
+    }
+
+    /**
+     * One inference stream's bytes in the count: those of its message now arriving. Transport
+     * threads report bytes; the call's own thread attaches the call.
+     */
+    private final class Receiving extends ServerStreamTracer {
+        private long held;
+        private boolean ended;
+        private boolean refused;
+        private ServerCall<?, ?> call;
+
+        @Override
+        public Context filterContext(Context context) {
+            return context.withValue(RECEIVING, this);
+        }
+
+        synchronized void attach(ServerCall<?, ?> serverCall) {
+            call = serverCall;
+            if (refused) {
+                refuse(serverCall);
+            }
+        }
+
+        @Override
+        public void inboundWireSize(long size) {
+            ServerCall<?, ?> toClose = null;
+            synchronized (this) {
+                if (ended || refused) {
+                    return;
+                }
+                held += size;
+                if (bytes.addAndGet(size) > limit) {
+                    refused = true;
+                    toClose = call;
+                }
+            }
+            if (toClose != null) {
+                refuse(toClose);
+            }
+        }
+
+        @Override
+        public void inboundMessageRead(int seqNo, long optionalWireSize, long optionalUncompressedSize) {
+            release(false); // complete: from here on the memory budget counts it
+        }
+
+        @Override
+        public void streamClosed(Status status) {
+            release(true);
+        }
+
+        private synchronized void release(boolean end) {
+            bytes.addAndGet(-held);
+            held = 0;
+            ended |= end;
+        }
+
+        private void refuse(ServerCall<?, ?> serverCall) {
+            // closed off the transport thread that is reading the stream
+            timers.execute(() -> serverCall.close(Status.RESOURCE_EXHAUSTED.withDescription(
+                    "the server is receiving " + limit + " bytes of gRPC request messages already "
+                            + "(sinewich.limits.max-receiving-grpc-bytes); retry later"), new Metadata()));
+        }
     }
 
     @PreDestroy

@@ -20,6 +20,7 @@ import dev.sinewich.serve.serving.InferenceRequest;
 import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.serving.ServingConfig;
+import dev.sinewich.serve.serving.TensorBudget;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.quarkus.grpc.GrpcService;
@@ -96,17 +97,44 @@ public class SinewichGrpcService implements SinewichService {
         // the stream's deadline, read now: frames arrive on threads that do not carry the call's context
         Deadline call = Context.current().getDeadline();
         StreamState stream = new StreamState();
-        return frames.onOverflow().buffer(MAX_WAITING_FRAMES)
-                .onItem().transformToUniAndConcatenate(frame -> {
+        // frames that arrived and wait their turn hold memory too: counted in the budget from arrival
+        TensorBudget.Lease waiting = inference.budget().lease();
+        return frames.map(frame -> Waiting.arrived(frame, waiting))
+                .onOverflow().buffer(MAX_WAITING_FRAMES)
+                .onItem().transformToUniAndConcatenate(next -> {
+                    waiting.release(next.bytes());
                     long sequence = stream.next();
+                    PredictRequest frame = next.frame();
                     String model = stream.model(frame.getModelName(), sequence);
-                    return predictOne(frame, model, sequence, call).onFailure().recoverWithItem(
+                    Uni<PredictResponse> answer = next.refusal() != null ? Uni.createFrom().failure(next.refusal())
+                            : predictOne(frame, model, sequence, call);
+                    return answer.onFailure().recoverWithItem(
                             failure -> PredictMapper.error(model, frame, sequence, GrpcErrors.describe(failure)));
                 })
                 .onFailure(BackPressureFailure.class).transform(e -> new CapacityExceededException("more than "
                         + MAX_WAITING_FRAMES + " frames were waiting unanswered in this stream; read answers "
                         + "before sending more (at most " + MAX_WAITING_FRAMES + " ahead)"))
-                .onFailure().transform(GrpcErrors::toStatus);
+                .onFailure().transform(GrpcErrors::toStatus)
+                .onTermination().invoke(waiting::close);
+    }
+
+    /**
+     * A stream frame waiting its turn: the frame and the bytes reserved for it, or, when the memory
+     * budget had no room at its arrival, only its model name and id and the refusal to answer with
+     * (so that a refused frame does not keep its images in memory while it waits).
+     */
+    private record Waiting(PredictRequest frame, long bytes, RuntimeException refusal) {
+
+        static Waiting arrived(PredictRequest frame, TensorBudget.Lease waiting) {
+            long size = frame.getSerializedSize();
+            try {
+                waiting.reserve(size, "a stream frame waiting its turn");
+                return new Waiting(frame, size, null);
+            } catch (RuntimeException e) {
+                return new Waiting(PredictRequest.newBuilder().setModelName(frame.getModelName())
+                        .setId(frame.getId()).build(), 0, e);
+            }
+        }
     }
 
     /** One request, timed and counted once, failing with the raw cause (callers map it). */

@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
 import dev.sinewich.serve.api.grpc.oip.GRPCInferenceServiceGrpc;
+import dev.sinewich.serve.api.grpc.oip.InferParameter;
+import dev.sinewich.serve.api.grpc.oip.InferTensorContents;
 import dev.sinewich.serve.api.grpc.oip.ModelInferRequest;
+import dev.sinewich.serve.api.grpc.oip.ModelInferResponse;
 import dev.sinewich.serve.api.grpc.oip.ServerLiveRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -21,28 +25,39 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * gRPC calls whose request message is still arriving are bounded
- * ({@code sinewich.limits.max-receiving-grpc-calls}, 1 here) and timed out
- * ({@code sinewich.limits.grpc-receive-timeout}, 1 s here): a call that sends its headers and no
- * message (raw HTTP/2 frames) holds the only slot, so another inference call gets RESOURCE_EXHAUSTED
- * with the setting's name while health calls are still answered; after a second the server ends the stalled call's stream and frees the slot,
- * and calls are served again.
+ * The bytes of gRPC request messages still arriving are bounded
+ * ({@code sinewich.limits.max-receiving-grpc-bytes}, 200 KiB here) and their calls timed out
+ * ({@code sinewich.limits.grpc-receive-timeout}, 2 s here). Stalled senders are raw HTTP/2 clients
+ * that send a call's headers and the start of its message, then nothing, so that no client library
+ * can end or delay the stream. Many such senders holding a few bytes each do not hold back a good
+ * call; senders holding most of the bound get the call that would pass it refused with
+ * RESOURCE_EXHAUSTED naming the setting; health calls are always answered; at the timeout the
+ * server ends every stalled stream and the count is back to zero.
  */
 @QuarkusTest
-@TestProfile(ReceivingCallsGateTest.OneSlot.class)
+@TestProfile(ReceivingCallsGateTest.SmallBound.class)
 class ReceivingCallsGateTest {
 
-    /** One call may be receiving, for one second. */
-    public static class OneSlot implements QuarkusTestProfile {
+    private static final String MODEL = "s4-mixed-downscale";
+
+    /** 200 KiB may be arriving, for two seconds. */
+    public static class SmallBound implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("sinewich.limits.max-receiving-grpc-calls", "1", "sinewich.limits.grpc-receive-timeout", "1s");
+            return Map.of("sinewich.limits.max-receiving-grpc-bytes", "200K",
+                    "sinewich.limits.grpc-receive-timeout", "2s");
         }
     }
 
@@ -52,6 +67,124 @@ class ReceivingCallsGateTest {
     @ConfigProperty(name = "quarkus.grpc.server.test-port", defaultValue = "9001")
     int port;
 
+    private ManagedChannel channel;
+    private GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub;
+    private final List<Socket> stalled = new ArrayList<>();
+
+    @BeforeEach
+    void connect() {
+        channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
+        stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        for (Socket s : stalled) {
+            s.close();
+        }
+        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        waitFor(() -> gate.receivingBytes(), 0, 10);
+    }
+
+    @Test
+    void manyStalledSendersDoNotHoldBackAGoodCall() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            stalled.add(stall(300));
+        }
+        waitFor(() -> gate.receivingBytes(), 100 * 290, 5);
+        long held = gate.receivingBytes();
+        assertTrue(held >= 100 * 290 && held <= 100 * 300, "what the stalled senders sent is counted, no more: " + held);
+
+        ModelInferResponse response = stub.modelInfer(smallImage());
+        assertEquals("labels", response.getOutputs(0).getName(), "served beside 100 stalled senders");
+        assertTrue(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
+
+        for (Socket s : stalled) {
+            assertTrue(streamEnded(s), "the server ended the stalled call's stream at the receive timeout");
+        }
+        waitFor(() -> gate.receivingBytes(), 0, 5);
+        assertEquals(0, gate.receivingBytes());
+    }
+
+    @Test
+    void aCallThatWouldPassTheBoundIsRefusedUntilTheStalledOnesTimeOut() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            stalled.add(stall(60_000));
+        }
+        waitFor(() -> gate.receivingBytes(), 3 * 59_000, 5);
+        assertTrue(gate.receivingBytes() >= 3 * 59_000, "counted as it arrives: " + gate.receivingBytes());
+
+        StatusRuntimeException busy = assertThrows(StatusRuntimeException.class, () -> stub.modelInfer(largeImage()));
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, busy.getStatus().getCode(), busy.getStatus().toString());
+        assertTrue(busy.getStatus().getDescription().contains("sinewich.limits.max-receiving-grpc-bytes"),
+                busy.getStatus().getDescription());
+        assertTrue(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive(),
+                "health calls are never held back");
+
+        for (Socket s : stalled) {
+            assertTrue(streamEnded(s), "the server ended the stalled call's stream at the receive timeout");
+        }
+        waitFor(() -> gate.receivingBytes(), 0, 5);
+        ModelInferResponse response = stub.modelInfer(largeImage());
+        assertEquals("labels", response.getOutputs(0).getName(), "served once the stalled calls are gone");
+        assertEquals(0, gate.receivingBytes(), "a completed message is no longer counted");
+    }
+
+    /** A 5 × 7 UINT8 image as typed contents: a message of a few hundred bytes. */
+    private static ModelInferRequest smallImage() {
+        InferTensorContents.Builder contents = InferTensorContents.newBuilder();
+        for (int i = 0; i < 5 * 7 * 3; i++) {
+            contents.addUintContents((i * 29) % 256);
+        }
+        return ModelInferRequest.newBuilder().setModelName(MODEL).putParameters("task", text("semseg"))
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("UINT8")
+                        .addShape(1).addShape(5).addShape(7).addShape(3).setContents(contents))
+                .build();
+    }
+
+    /** A 96 × 88 FP32 image as raw contents: a message of about 100 KB. */
+    private static ModelInferRequest largeImage() {
+        return ModelInferRequest.newBuilder().setModelName(MODEL).putParameters("task", text("semseg"))
+                .addInputs(ModelInferRequest.InferInputTensor.newBuilder().setName("image").setDatatype("FP32")
+                        .addShape(1).addShape(3).addShape(96).addShape(88))
+                .addRawInputContents(ByteString.copyFrom(new byte[3 * 96 * 88 * 4])).build();
+    }
+
+    private static InferParameter text(String s) {
+        return InferParameter.newBuilder().setStringParam(s).build();
+    }
+
+    /**
+     * Opens a connection that starts a ModelInfer call, sends the first {@code sent} bytes of a
+     * message declared 1 MB long (in DATA frames of at most 15,000 bytes, within HTTP/2's default
+     * frame size and flow-control window), and then nothing.
+     */
+    private Socket stall(int sent) throws Exception {
+        Socket socket = new Socket("localhost", port);
+        OutputStream out = socket.getOutputStream();
+        out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.write(frame(0x4, 0, 0, new byte[0])); // SETTINGS
+        ByteArrayOutputStream headers = new ByteArrayOutputStream();
+        for (String[] h : new String[][] {{":method", "POST"}, {":scheme", "http"},
+                {":path", "/inference.GRPCInferenceService/ModelInfer"}, {":authority", "localhost"},
+                {"content-type", "application/grpc"}, {"te", "trailers"}}) {
+            headers.write(0); // literal header field without indexing, new name, no Huffman coding
+            headers.write(h[0].length());
+            headers.write(h[0].getBytes(StandardCharsets.US_ASCII));
+            headers.write(h[1].length());
+            headers.write(h[1].getBytes(StandardCharsets.US_ASCII));
+        }
+        out.write(frame(0x1, 0x4, 1, headers.toByteArray())); // HEADERS, END_HEADERS, stream 1
+        byte[] message = new byte[sent];
+        ByteBuffer.wrap(message).put((byte) 0).putInt(1_000_000); // not compressed, 1 MB declared
+        for (int at = 0; at < sent; at += 15_000) {
+            byte[] part = Arrays.copyOfRange(message, at, Math.min(sent, at + 15_000));
+            out.write(frame(0x0, 0, 1, part)); // DATA, stream 1, not the end
+        }
+        out.flush();
+        return socket;
+    }
+
     private static byte[] frame(int type, int flags, int stream, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(9 + payload.length);
         b.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
@@ -59,9 +192,9 @@ class ReceivingCallsGateTest {
         return b.array();
     }
 
-    /** Reads HTTP/2 frames until one ends the stream (HEADERS with END_STREAM, or RST_STREAM). */
-    private static boolean streamEnded(Socket socket, int stream) throws Exception {
-        socket.setSoTimeout(5_000);
+    /** Reads HTTP/2 frames until one ends stream 1 (HEADERS with END_STREAM, or RST_STREAM). */
+    private static boolean streamEnded(Socket socket) throws Exception {
+        socket.setSoTimeout(10_000);
         DataInputStream in = new DataInputStream(socket.getInputStream());
         for (int frames = 0; frames < 100; frames++) {
             int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
@@ -69,62 +202,18 @@ class ReceivingCallsGateTest {
             int flags = in.readUnsignedByte();
             int id = in.readInt() & 0x7fffffff;
             in.readFully(new byte[length]);
-            if (id == stream && (type == 0x3 || (type == 0x1 && (flags & 0x1) != 0))) {
+            if (id == 1 && (type == 0x3 || (type == 0x1 && (flags & 0x1) != 0))) {
                 return true;
             }
         }
         return false;
     }
 
-    @Test
-    void aStalledSenderHoldsItsSlotOnlyUntilTheReadTimeout() throws Exception {
-        ManagedChannel channel = ManagedChannelBuilder.forAddress("localhost", port).usePlaintext().build();
-        try {
-            GRPCInferenceServiceGrpc.GRPCInferenceServiceBlockingStub stub = GRPCInferenceServiceGrpc.newBlockingStub(channel);
-            assertTrue(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
-
-            // a client that sends the call's HTTP/2 headers and never its message: raw frames, so that
-            // nothing in a client library can end or delay the stream
-            Socket stalled = new Socket("localhost", port);
-            OutputStream out = stalled.getOutputStream();
-            out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            out.write(frame(0x4, 0, 0, new byte[0])); // SETTINGS
-            ByteArrayOutputStream headers = new ByteArrayOutputStream();
-            for (String[] h : new String[][] {{":method", "POST"}, {":scheme", "http"},
-                    {":path", "/inference.GRPCInferenceService/ModelInfer"}, {":authority", "localhost"},
-                    {"content-type", "application/grpc"}, {"te", "trailers"}}) {
-                headers.write(0); // literal header field without indexing, new name, no Huffman coding
-                headers.write(h[0].length());
-                headers.write(h[0].getBytes(StandardCharsets.US_ASCII));
-                headers.write(h[1].length());
-                headers.write(h[1].getBytes(StandardCharsets.US_ASCII));
-            }
-            out.write(frame(0x1, 0x4, 1, headers.toByteArray())); // HEADERS, END_HEADERS, stream 1
-            out.flush();
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            while (gate.receiving() < 1 && System.nanoTime() < end) {
-                Thread.sleep(10);
-            }
-            assertEquals(1, gate.receiving(), "the stalled call holds the slot");
-
-            StatusRuntimeException busy = assertThrows(StatusRuntimeException.class, () -> stub.modelInfer(
-                    ModelInferRequest.newBuilder().setModelName("s4-mixed-downscale").build()));
-            assertEquals(Status.Code.RESOURCE_EXHAUSTED, busy.getStatus().getCode());
-            assertTrue(busy.getStatus().getDescription().contains("sinewich.limits.max-receiving-grpc-calls"),
-                    busy.getStatus().getDescription());
-            assertTrue(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive(),
-                    "health calls are never held back");
-
-            end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (gate.receiving() > 0 && System.nanoTime() < end) {
-                Thread.sleep(10);
-            }
-            assertTrue(streamEnded(stalled, 1), "the server ended the stalled call's stream (trailers or reset)");
-            stalled.close();
-            assertEquals(0, gate.receiving());
-            assertTrue(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive(), "served again");
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    /** Waits until the value reaches at least (or, for 0, falls to) the target, for some seconds. */
+    private static void waitFor(LongSupplier value, long target, int seconds) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < end && (target == 0 ? value.getAsLong() > 0 : value.getAsLong() < target)) {
+            Thread.sleep(10);
         }
     }
 }

@@ -12,6 +12,8 @@ import dev.sinewich.serve.api.grpc.oip.GRPCInferenceServiceGrpc;
 import dev.sinewich.serve.api.grpc.oip.InferParameter;
 import dev.sinewich.serve.api.grpc.oip.ModelInferRequest;
 import dev.sinewich.serve.api.grpc.v1.PredictRequest;
+import dev.sinewich.serve.api.grpc.v1.PredictResponse;
+import dev.sinewich.serve.api.grpc.v1.SinewichService;
 import dev.sinewich.serve.api.grpc.v1.SinewichServiceGrpc;
 import dev.sinewich.serve.imaging.PatternImages;
 import dev.sinewich.serve.serving.InferenceService;
@@ -23,10 +25,13 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
+import io.smallrye.mutiny.Multi;
 import jakarta.inject.Inject;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
@@ -37,8 +42,9 @@ import org.junit.jupiter.api.Test;
  * ({@code sinewich.limits.max-inflight-tensor-bytes}, 4 MiB in this profile) on every surface: a
  * request that could never fit is refused with 413 / INVALID_ARGUMENT before its pixels are decoded,
  * one that does not fit beside the requests in flight with 429 + {@code Retry-After} /
- * RESOURCE_EXHAUSTED, JSON outputs are counted at their text size, and every request gives its
- * share back once it is answered, whatever the answer.
+ * RESOURCE_EXHAUSTED, JSON outputs are counted at their text size, stream frames from their arrival
+ * (a frame that finds no room is answered with RESOURCE_EXHAUSTED and keeps nothing while it
+ * waits), and every request gives its share back once it is answered, whatever the answer.
  */
 @QuarkusTest
 @TestProfile(MemoryBudgetTest.SmallBudget.class)
@@ -63,6 +69,9 @@ class MemoryBudgetTest {
 
     @GrpcClient("sinewich")
     SinewichServiceGrpc.SinewichServiceBlockingStub typed;
+
+    @GrpcClient("sinewich")
+    SinewichService streams;
 
     /** 600 × 600 pixels: 5.8 MB at 16 bytes per pixel, over the budget alone. */
     private static final byte[] LARGE = PatternImages.png(600, 600);
@@ -116,6 +125,33 @@ class MemoryBudgetTest {
         // the server goes on serving
         given().contentType(ContentType.JSON).body(oipBytes(SMALL, "depth", ""))
                 .post("/v2/models/" + MODEL + "/infer").then().statusCode(200);
+    }
+
+    @Test
+    void streamFramesAreCountedFromTheirArrival() {
+        PredictRequest f0 = typedRequest(SMALL).toBuilder().setId("f0").build();
+        PredictRequest f1 = typedRequest(SMALL).toBuilder().setId("f1").build();
+        List<PredictResponse> refused;
+        try (TensorBudget.Lease others = service.budget().lease()) {
+            others.reserve(LIMIT - 10, "requests in flight");
+            refused = streams.predictStream(Multi.createFrom().items(f0, f1)).collect().asList()
+                    .await().atMost(Duration.ofSeconds(60));
+            assertEquals(LIMIT - 10, service.budget().used(), "refused frames keep nothing");
+        }
+        assertEquals(2, refused.size(), "every frame is answered");
+        for (int i = 0; i < 2; i++) {
+            PredictResponse answer = refused.get(i);
+            assertEquals("f" + i, answer.getId());
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED.value(), answer.getError().getCode());
+            assertTrue(answer.getError().getMessage().contains("a stream frame waiting its turn")
+                    && answer.getError().getMessage().contains("max-inflight-tensor-bytes"),
+                    answer.getError().getMessage());
+        }
+        List<PredictResponse> served = streams.predictStream(Multi.createFrom().items(f0, f1)).collect().asList()
+                .await().atMost(Duration.ofSeconds(60));
+        assertEquals(2, served.size());
+        served.forEach(answer -> assertTrue(!answer.hasError() && answer.getResultsCount() == 1,
+                answer.getError().getMessage()));
     }
 
     @Test
