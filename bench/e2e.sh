@@ -11,13 +11,13 @@
 #     REST requests with the binary tensor extension (a UINT8 SIZE x SIZE image, task TASK); the p50
 #     of the round trips. CLIENT=python (default): bench/e2e_client.py, one keep-alive connection,
 #     REQUESTS requests after 10 warm-up ones, a client that costs little on the shared cores;
-#     CLIENT=load: bench/load.sh's generator (a second JVM) for SECONDS.
+#     CLIENT=load: bench/load.sh's generator (a second JVM) for DURATION seconds.
 # Prints each round and the median over rounds of server p50 / bare median. Client and server share
 # the machine's cores; the ratio includes HTTP, JSON, queueing and the scheduler's batching delay
 # (SINEWICH_INFERENCE_MAX_DELAY, default as configured).
 #
 # Settings: SIZE=224 ROUNDS=3 THREADS=2 ENGINE=onnxruntime TASK=semseg CLIENT=python REQUESTS=150
-#   SECONDS=20 (CLIENT=load) ITERS=20
+#   DURATION=20 (seconds, CLIENT=load; not SECONDS, which bash itself keeps) ITERS=20
 #   BUNDLE=target/bench/swin-t-$SIZE (made with tools/reference/make_bundle.py --preset swin-t when absent)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-2}
 ENGINE=${ENGINE:-onnxruntime}
 TASK=${TASK:-semseg}
-SECONDS_RUN=${SECONDS:-20}
+SECONDS_RUN=${DURATION:-20}
 CLIENT=${CLIENT:-python}
 REQUESTS=${REQUESTS:-150}
 ITERS=${ITERS:-20}

@@ -5,7 +5,7 @@
 #
 # Starts the packaged server on its embedded default model with the heap the Helm chart gives it
 # (HEAP, default 2g: the chart's 4Gi memory limit at -XX:MaxRAMPercentage=50) and its default limits,
-# then runs bench/storm_client.py (CLIENTS threads for SECONDS, a mix of 4096x4096 PNG uploads on
+# then runs bench/storm_client.py (CLIENTS threads for DURATION seconds, a mix of 4096x4096 PNG uploads on
 # every REST route, 48 MiB FP32 tensors and small good requests) while sampling the server's VmRSS
 # every 100 ms. Afterwards: RSS 5 s after the storm, RSS after a full GC (jcmd GC.run), the live
 # NDArray / native manager counts against their idle figures, the memory budget's bytes in use,
@@ -13,12 +13,12 @@
 #
 # Beside it, GRPC_CLIENTS Node clients (bench/storm_grpc.mjs) send OIP ModelInfer calls over gRPC:
 # a 4096x4096 PNG as BYTES and 48 MiB FP32 tensors.
-# Settings: CLIENTS=32 GRPC_CLIENTS=16 SECONDS=60 HEAP=2g KINDS (storm_client.py kinds, comma-separated; default all) EXTRA_ENV (more VAR=value for the server, space-separated)
+# Settings: CLIENTS=32 GRPC_CLIENTS=16 DURATION=60 (seconds; not SECONDS, which bash itself keeps) HEAP=2g KINDS (storm_client.py kinds, comma-separated; default all) EXTRA_ENV (more VAR=value for the server, space-separated)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CLIENTS=${CLIENTS:-32}
 GRPC_CLIENTS=${GRPC_CLIENTS:-16}
-SECONDS_RUN=${SECONDS:-60}
+SECONDS_RUN=${DURATION:-60}
 HEAP=${HEAP:-2g}
 OUT=target/bench/storm-$(date +%Y%m%d-%H%M%S)
 [ -f target/quarkus-app/quarkus-run.jar ] || { echo "storm.sh: run mvn -B -ntp -o package -DskipTests first" >&2; exit 2; }

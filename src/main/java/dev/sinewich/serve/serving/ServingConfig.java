@@ -149,7 +149,7 @@ public interface ServingConfig {
          *
          * @return the limit
          */
-        @WithDefault("512M")
+        @WithDefault("256M")
         MemorySize maxReceivingGrpcBytes();
 
         /**

@@ -9,6 +9,8 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerStreamTracer;
 import io.grpc.Status;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.grpc.GlobalInterceptor;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -57,14 +59,18 @@ public class ReceivingCallsGate extends ServerStreamTracer.Factory implements Se
      * Creates the gate.
      *
      * @param config the server settings (the byte limit and the receive timeout)
+     * @param registry where the count is published, as {@code sinewich_receiving_grpc_bytes}
      */
-    public ReceivingCallsGate(ServingConfig config) {
+    public ReceivingCallsGate(ServingConfig config, MeterRegistry registry) {
         this.limit = config.limits().maxReceivingGrpcBytes().asLongValue();
         this.timeout = config.limits().grpcReceiveTimeout();
         if (limit < 1) {
             throw new IllegalArgumentException("sinewich.limits.max-receiving-grpc-bytes must be positive, found "
                     + limit);
         }
+        Gauge.builder("sinewich.receiving.grpc", bytes, AtomicLong::get).baseUnit("bytes")
+                .description("Bytes of gRPC inference request messages arriving now, not yet complete "
+                        + "(bounded by sinewich.limits.max-receiving-grpc-bytes)").register(registry);
     }
 
     /**

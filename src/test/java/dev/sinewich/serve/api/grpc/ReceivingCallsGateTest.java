@@ -11,6 +11,7 @@ import dev.sinewich.serve.api.grpc.oip.InferTensorContents;
 import dev.sinewich.serve.api.grpc.oip.ModelInferRequest;
 import dev.sinewich.serve.api.grpc.oip.ModelInferResponse;
 import dev.sinewich.serve.api.grpc.oip.ServerLiveRequest;
+import dev.sinewich.serve.testing.Management;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
@@ -94,6 +95,9 @@ class ReceivingCallsGateTest {
         waitFor(() -> gate.receivingBytes(), 100 * 290, 5);
         long held = gate.receivingBytes();
         assertTrue(held >= 100 * 290 && held <= 100 * 300, "what the stalled senders sent is counted, no more: " + held);
+        String scrape = Management.given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(scrape.lines().anyMatch(l -> l.startsWith("sinewich_receiving_grpc_bytes ")
+                && Double.parseDouble(l.substring(l.indexOf(' ') + 1)) >= 100 * 290), "the count is published");
 
         ModelInferResponse response = stub.modelInfer(smallImage());
         assertEquals("labels", response.getOutputs(0).getName(), "served beside 100 stalled senders");
