@@ -153,9 +153,10 @@ public interface ServingConfig {
         MemorySize maxReceivingGrpcBytes();
 
         /**
-         * Returns how long a gRPC call may take to deliver its (first) request message before it is
-         * closed with DEADLINE_EXCEEDED, so that stalled senders give back their receiving slot. A
-         * total, not an idle time: 64 MiB take 30 s at about 2 MB/s.
+         * Returns how long a gRPC request message may take to arrive whole, from the call's start
+         * for the first message and from its first byte for a later PredictStream frame, before its
+         * call is closed with DEADLINE_EXCEEDED, so that stalled senders give back what they hold.
+         * A total, not an idle time: 64 MiB take 30 s at about 2 MB/s.
          *
          * @return the receive timeout
          */

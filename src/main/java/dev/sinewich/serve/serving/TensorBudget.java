@@ -189,6 +189,31 @@ public final class TensorBudget {
             used.addAndGet(-given);
         }
 
+        /**
+         * Moves bytes this lease holds to another lease without giving them back to the budget in
+         * between (a stream frame's bytes, from the stream's waiting frames to its own request), so
+         * that no other request can take them meanwhile. Into a closed lease they go back to the budget.
+         *
+         * @param bytes the bytes, at most what is held
+         * @param to the lease that holds them from now on
+         */
+        public void handOver(long bytes, Lease to) {
+            long moved;
+            synchronized (this) {
+                moved = Math.min(Math.max(0, bytes), held);
+                held -= moved;
+            }
+            to.adopt(moved);
+        }
+
+        private synchronized void adopt(long bytes) {
+            if (closed) {
+                used.addAndGet(-bytes);
+            } else {
+                held += bytes;
+            }
+        }
+
         /** Gives every byte back; later reservations fail. */
         @Override
         public synchronized void close() {

@@ -47,4 +47,28 @@ class TensorBudgetTest {
         }
         assertEquals(0, budget.used());
     }
+
+    @Test
+    void handedOverBytesStayReservedAndPartsCanBeGivenBack() {
+        TensorBudget budget = new TensorBudget(1000);
+        TensorBudget.Lease waiting = budget.lease();
+        waiting.reserve(300, "frame 1");
+        waiting.reserve(200, "frame 2");
+        TensorBudget.Lease request = budget.lease();
+        waiting.handOver(300, request);
+        assertEquals(500, budget.used(), "handing over gives nothing back to the budget");
+        assertEquals(200, waiting.held());
+        assertEquals(300, request.held());
+        waiting.release(200);
+        assertEquals(300, budget.used());
+        waiting.release(50);
+        assertEquals(300, budget.used(), "a lease gives back at most what it holds");
+        request.close();
+        assertEquals(0, budget.used());
+        waiting.reserve(100, "frame 3");
+        waiting.handOver(100, request);
+        assertEquals(0, budget.used(), "bytes handed to a closed lease go back to the budget");
+        waiting.close();
+        assertEquals(0, budget.used());
+    }
 }

@@ -20,6 +20,7 @@ import dev.sinewich.serve.serving.InferenceRequest;
 import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.serving.ServingConfig;
+import dev.sinewich.serve.serving.RequestTooLargeException;
 import dev.sinewich.serve.serving.TensorBudget;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -31,7 +32,9 @@ import io.smallrye.mutiny.subscription.BackPressureFailure;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The typed gRPC service {@code sinewich.v1.SinewichService}: model descriptions, one image through
@@ -89,7 +92,7 @@ public class SinewichGrpcService implements SinewichService {
     public Uni<PredictResponse> predict(PredictRequest request) {
         Deadline call = Context.current().getDeadline();
         return CallCancellation.boundToCall(GrpcErrors.guardUni(() -> predictOne(request, request.getModelName(), 0,
-                call)));
+                call, lease -> lease.reserve(request.getSerializedSize(), "the request message"))));
     }
 
     @Override
@@ -99,16 +102,21 @@ public class SinewichGrpcService implements SinewichService {
         StreamState stream = new StreamState();
         // frames that arrived and wait their turn hold memory too: counted in the budget from arrival
         TensorBudget.Lease waiting = inference.budget().lease();
-        return frames.map(frame -> Waiting.arrived(frame, waiting))
+        return frames.map(frame -> Waiting.arrived(frame, inference.budget(), waiting))
                 .onOverflow().buffer(MAX_WAITING_FRAMES)
                 .onItem().transformToUniAndConcatenate(next -> {
-                    waiting.release(next.bytes());
                     long sequence = stream.next();
                     PredictRequest frame = next.frame();
-                    String model = stream.model(frame.getModelName(), sequence);
+                    String model;
+                    try {
+                        model = stream.model(frame.getModelName(), sequence);
+                    } catch (RuntimeException e) {
+                        next.giveBack(waiting);
+                        throw e;
+                    }
                     Uni<PredictResponse> answer = next.refusal() != null ? Uni.createFrom().failure(next.refusal())
-                            : predictOne(frame, model, sequence, call);
-                    return answer.onFailure().recoverWithItem(
+                            : predictOne(frame, model, sequence, call, lease -> next.handOver(waiting, lease));
+                    return answer.onTermination().invoke(() -> next.giveBack(waiting)).onFailure().recoverWithItem(
                             failure -> PredictMapper.error(model, frame, sequence, GrpcErrors.describe(failure)));
                 })
                 .onFailure(BackPressureFailure.class).transform(e -> new CapacityExceededException("more than "
@@ -123,24 +131,50 @@ public class SinewichGrpcService implements SinewichService {
      * budget had no room at its arrival, only its model name and id and the refusal to answer with
      * (so that a refused frame does not keep its images in memory while it waits).
      */
-    private record Waiting(PredictRequest frame, long bytes, RuntimeException refusal) {
+    private record Waiting(PredictRequest frame, long bytes, RuntimeException refusal, AtomicBoolean settled) {
 
-        static Waiting arrived(PredictRequest frame, TensorBudget.Lease waiting) {
+        static Waiting arrived(PredictRequest frame, TensorBudget budget, TensorBudget.Lease waiting) {
             long size = frame.getSerializedSize();
             try {
-                waiting.reserve(size, "a stream frame waiting its turn");
-                return new Waiting(frame, size, null);
+                try {
+                    waiting.reserve(size, "a stream frame waiting its turn");
+                } catch (RequestTooLargeException e) {
+                    if (size > budget.limit()) {
+                        throw e;
+                    }
+                    // it fits alone: the frames waiting ahead of it hold the rest, so it is a matter of time
+                    throw new CapacityExceededException("the frames waiting in this stream hold " + waiting.held()
+                            + " bytes and this one needs " + size + " more of the " + budget.limit()
+                            + " all requests in flight may hold (sinewich.limits.max-inflight-tensor-bytes); "
+                            + "read answers before sending more, or retry later");
+                }
+                return new Waiting(frame, size, null, new AtomicBoolean());
             } catch (RuntimeException e) {
                 return new Waiting(PredictRequest.newBuilder().setModelName(frame.getModelName())
-                        .setId(frame.getId()).build(), 0, e);
+                        .setId(frame.getId()).build(), 0, e, new AtomicBoolean());
+            }
+        }
+
+        /** Moves the frame's bytes from the stream's waiting lease to its request's lease, once. */
+        void handOver(TensorBudget.Lease waiting, TensorBudget.Lease request) {
+            if (settled.compareAndSet(false, true)) {
+                waiting.handOver(bytes, request);
+            }
+        }
+
+        /** Gives the frame's bytes back if its request never took them (it ended before). */
+        void giveBack(TensorBudget.Lease waiting) {
+            if (settled.compareAndSet(false, true)) {
+                waiting.release(bytes);
             }
         }
     }
 
     /** One request, timed and counted once, failing with the raw cause (callers map it). */
-    private Uni<PredictResponse> predictOne(PredictRequest request, String modelName, long sequence, Deadline call) {
+    private Uni<PredictResponse> predictOne(PredictRequest request, String modelName, long sequence, Deadline call,
+            Consumer<TensorBudget.Lease> message) {
         return Observed.call(metrics, inference.budget(), API, observed -> Uni.createFrom()
-                .item(() -> accept(request, modelName, call, observed))
+                .item(() -> accept(request, modelName, call, observed, message))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .chain(accepted -> Async.uni(inference.submit(accepted.request()))
                         .map(result -> PredictMapper.response(accepted.model().config(), accepted.model().tasks(),
@@ -150,8 +184,13 @@ public class SinewichGrpcService implements SinewichService {
     /** A request ready for the scheduler, and the model it was checked against. */
     private record Accepted(SinewichModel model, InferenceRequest request) {}
 
-    private Accepted accept(PredictRequest request, String modelName, Deadline call, Observed.Call observed) {
-        observed.lease().reserve(request.getSerializedSize(), "the request message");
+    /**
+     * Checks a request and makes it ready for the scheduler; {@code message} puts the request
+     * message's bytes into its lease first (reserved, or handed over from a stream's waiting frames).
+     */
+    private Accepted accept(PredictRequest request, String modelName, Deadline call, Observed.Call observed,
+            Consumer<TensorBudget.Lease> message) {
+        message.accept(observed.lease());
         SinewichModel model = models.model(required(modelName, "model_name"));
         List<String> served = model.tasks().stream().map(SinewichConfig.Task::name).toList();
         List<String> tasks = request.getTasksCount() == 0 ? served : request.getTasksList();

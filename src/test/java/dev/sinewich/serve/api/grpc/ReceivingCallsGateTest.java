@@ -11,14 +11,20 @@ import dev.sinewich.serve.api.grpc.oip.InferTensorContents;
 import dev.sinewich.serve.api.grpc.oip.ModelInferRequest;
 import dev.sinewich.serve.api.grpc.oip.ModelInferResponse;
 import dev.sinewich.serve.api.grpc.oip.ServerLiveRequest;
+import dev.sinewich.serve.api.grpc.v1.PredictRequest;
+import dev.sinewich.serve.api.grpc.v1.PredictResponse;
+import dev.sinewich.serve.api.grpc.v1.SinewichService;
+import dev.sinewich.serve.api.grpc.v1.Uint8Image;
 import dev.sinewich.serve.testing.Management;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.quarkus.grpc.GrpcClient;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.smallrye.mutiny.operators.multi.processors.UnicastProcessor;
 import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -30,6 +36,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -64,6 +71,9 @@ class ReceivingCallsGateTest {
 
     @Inject
     ReceivingCallsGate gate;
+
+    @GrpcClient("sinewich")
+    SinewichService streams;
 
     @ConfigProperty(name = "quarkus.grpc.server.test-port", defaultValue = "9001")
     int port;
@@ -134,6 +144,56 @@ class ReceivingCallsGateTest {
         assertEquals(0, gate.receivingBytes(), "a completed message is no longer counted");
     }
 
+    @Test
+    void completeStreamFramesAreNoLongerCountedWhileTheStreamStaysOpen() throws Exception {
+        UnicastProcessor<PredictRequest> frames = UnicastProcessor.create();
+        List<PredictResponse> answers = new CopyOnWriteArrayList<>();
+        var subscription = streams.predictStream(frames).subscribe().with(answers::add, failure -> { });
+        try {
+            for (int i = 0; i < 3; i++) {
+                frames.onNext(frame("f" + i, 120, 140)); // about 50 KB each
+            }
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (answers.size() < 3 && System.nanoTime() < end) {
+                Thread.sleep(10);
+            }
+            assertEquals(3, answers.size(), "answered");
+            answers.forEach(a -> assertTrue(!a.hasError(), a.getError().getMessage()));
+            assertEquals(0, gate.receivingBytes(), "the stream is open, its complete frames are not counted");
+        } finally {
+            frames.onComplete();
+            subscription.cancel();
+        }
+    }
+
+    @Test
+    void aStreamFrameThatStopsHalfWayEndsItsStreamAtTheTimeout() throws Exception {
+        Socket socket = openCall("/sinewich.v1.SinewichService/PredictStream");
+        OutputStream out = socket.getOutputStream();
+        byte[] first = frame("whole", 2, 2).toByteArray();
+        ByteBuffer message = ByteBuffer.allocate(5 + first.length + 300);
+        message.put((byte) 0).putInt(first.length).put(first); // one whole frame
+        message.put((byte) 0).putInt(1_000_000); // and the first 300 bytes of a 1 MB one
+        out.write(frame(0x0, 0, 1, message.array()));
+        out.flush();
+        waitFor(() -> gate.receivingBytes(), 290, 5);
+        assertTrue(gate.receivingBytes() >= 290, "the unfinished frame is counted: " + gate.receivingBytes());
+        long start = System.nanoTime();
+        assertTrue(streamEnded(socket), "the server ended the stream");
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(8), "at the receive timeout");
+        waitFor(() -> gate.receivingBytes(), 0, 5);
+        assertEquals(0, gate.receivingBytes());
+        socket.close();
+    }
+
+    /** A typed frame with an h × w UINT8 image (h · w · 3 bytes). */
+    private static PredictRequest frame(String id, int h, int w) {
+        return PredictRequest.newBuilder().setModelName(MODEL).setId(id).addTasks("edges")
+                .setUint8Image(Uint8Image.newBuilder().setHeight(h).setWidth(w)
+                        .setData(ByteString.copyFrom(new byte[h * w * 3])))
+                .build();
+    }
+
     /** A 5 × 7 UINT8 image as typed contents: a message of a few hundred bytes. */
     private static ModelInferRequest smallImage() {
         InferTensorContents.Builder contents = InferTensorContents.newBuilder();
@@ -164,14 +224,27 @@ class ReceivingCallsGateTest {
      * frame size and flow-control window), and then nothing.
      */
     private Socket stall(int sent) throws Exception {
+        Socket socket = openCall("/inference.GRPCInferenceService/ModelInfer");
+        OutputStream out = socket.getOutputStream();
+        byte[] message = new byte[sent];
+        ByteBuffer.wrap(message).put((byte) 0).putInt(1_000_000); // not compressed, 1 MB declared
+        for (int at = 0; at < sent; at += 15_000) {
+            byte[] part = Arrays.copyOfRange(message, at, Math.min(sent, at + 15_000));
+            out.write(frame(0x0, 0, 1, part)); // DATA, stream 1, not the end
+        }
+        out.flush();
+        return socket;
+    }
+
+    /** Opens a connection and starts a call of the method on stream 1 (HTTP/2 preface, SETTINGS, HEADERS). */
+    private Socket openCall(String path) throws Exception {
         Socket socket = new Socket("localhost", port);
         OutputStream out = socket.getOutputStream();
         out.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         out.write(frame(0x4, 0, 0, new byte[0])); // SETTINGS
         ByteArrayOutputStream headers = new ByteArrayOutputStream();
-        for (String[] h : new String[][] {{":method", "POST"}, {":scheme", "http"},
-                {":path", "/inference.GRPCInferenceService/ModelInfer"}, {":authority", "localhost"},
-                {"content-type", "application/grpc"}, {"te", "trailers"}}) {
+        for (String[] h : new String[][] {{":method", "POST"}, {":scheme", "http"}, {":path", path},
+                {":authority", "localhost"}, {"content-type", "application/grpc"}, {"te", "trailers"}}) {
             headers.write(0); // literal header field without indexing, new name, no Huffman coding
             headers.write(h[0].length());
             headers.write(h[0].getBytes(StandardCharsets.US_ASCII));
@@ -179,12 +252,6 @@ class ReceivingCallsGateTest {
             headers.write(h[1].getBytes(StandardCharsets.US_ASCII));
         }
         out.write(frame(0x1, 0x4, 1, headers.toByteArray())); // HEADERS, END_HEADERS, stream 1
-        byte[] message = new byte[sent];
-        ByteBuffer.wrap(message).put((byte) 0).putInt(1_000_000); // not compressed, 1 MB declared
-        for (int at = 0; at < sent; at += 15_000) {
-            byte[] part = Arrays.copyOfRange(message, at, Math.min(sent, at + 15_000));
-            out.write(frame(0x0, 0, 1, part)); // DATA, stream 1, not the end
-        }
         out.flush();
         return socket;
     }
