@@ -97,8 +97,8 @@ public class ReceivingCallsGate extends ServerStreamTracer.Factory implements Se
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
         Receiving receiving = RECEIVING.get();
-        if (receiving == null || !INFERENCE.contains(call.getMethodDescriptor().getFullMethodName())) {
-            return next.startCall(call, headers); // small messages: health, metadata, reflection
+        if (receiving == null) {
+            return next.startCall(call, headers); // not an inference call: health, metadata, reflection
         }
         GatedCall<Q, R> gated = new GatedCall<>(call);
         receiving.attach(gated);

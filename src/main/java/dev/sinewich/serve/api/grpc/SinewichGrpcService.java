@@ -107,13 +107,8 @@ public class SinewichGrpcService implements SinewichService {
                 .onItem().transformToUniAndConcatenate(next -> {
                     long sequence = stream.next();
                     PredictRequest frame = next.frame();
-                    String model;
-                    try {
-                        model = stream.model(frame.getModelName(), sequence);
-                    } catch (RuntimeException e) {
-                        next.giveBack(waiting);
-                        throw e;
-                    }
+                    // a frame for another model fails the stream, whose end gives every waiting byte back
+                    String model = stream.model(frame.getModelName(), sequence);
                     Uni<PredictResponse> answer = next.refusal() != null ? Uni.createFrom().failure(next.refusal())
                             : predictOne(frame, model, sequence, call, lease -> next.handOver(waiting, lease));
                     return answer.onTermination().invoke(() -> next.giveBack(waiting)).onFailure().recoverWithItem(

@@ -95,6 +95,7 @@ class ReceivingCallsGateTest {
         }
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         waitFor(() -> gate.receivingBytes(), 0, 10);
+        assertEquals(0, gate.receivingBytes(), "every counted byte is given back");
     }
 
     @Test
