@@ -1,6 +1,7 @@
 package dev.sinewich.serve.api;
 
 import dev.sinewich.serve.metrics.ServerMetrics;
+import dev.sinewich.serve.serving.RequestHandle;
 import dev.sinewich.serve.serving.TensorBudget;
 import io.smallrye.mutiny.Uni;
 import java.util.Collection;
@@ -21,7 +22,7 @@ public final class Observed {
      * One request being handled: where the handling records which task the request named, once it
      * knows, and the request's share of the memory budget.
      */
-    public static final class Call {
+    public static final class Call implements RequestHandle {
         private final TensorBudget.Lease lease;
         private volatile String task = "unknown";
         private volatile List<String> tasks = List.of();
@@ -38,6 +39,7 @@ public final class Observed {
          * @param names the requested tasks
          * @param served the tasks the model serves
          */
+        @Override
         public void tasks(List<String> names, Collection<String> served) {
             List<String> known = names.stream().filter(served::contains).distinct().toList();
             tasks = known;
@@ -50,6 +52,7 @@ public final class Observed {
          *
          * @return the lease
          */
+        @Override
         public TensorBudget.Lease lease() {
             return lease;
         }

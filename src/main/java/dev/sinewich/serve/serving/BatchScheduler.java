@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
 /**
  * The one scheduler in front of the model: a bounded queue (a request that finds it full is refused
  * at once), dynamic batching (a pass takes waiting requests of any task until it has
- * {@code maxBatchRows} rows or its first request has waited {@code maxDelay}; it waits only while
+ * {@code maxBatchSize} rows or its first request has waited {@code maxDelay}; it waits only while
  * requests arrive closer together than {@code maxDelay}, see {@link ArrivalGaps}), a deadline per
  * request (it then fails with {@link DeadlineExceededException}; a request whose caller went away
  * or whose deadline passed is skipped, not computed), and an orderly shutdown that finishes
@@ -132,7 +132,18 @@ public final class BatchScheduler {
      * @throws ModelUnavailableException when the server is stopping
      */
     public CompletableFuture<InferenceResult> submit(InferenceRequest request) {
-        SinewichModel model = models.apply(request.model());
+        return submit(request, models.apply(request.model()));
+    }
+
+    /**
+     * Accepts a request whose model the caller has resolved already (see {@link #submit(InferenceRequest)}).
+     *
+     * @param request the request
+     * @param model the served model the request names, as the caller resolved it; the pass runs on
+     *     whichever model is served by that name when it starts
+     * @return the result
+     */
+    public CompletableFuture<InferenceResult> submit(InferenceRequest request, SinewichModel model) {
         model.validate(request.item());
         long values = model.outputValues(request.item());
         if (values > settings.maxOutputValues()) {
@@ -143,9 +154,9 @@ public final class BatchScheduler {
                     + "smaller images");
         }
         request.lease().reserveOutputs(values);
-        Duration deadline = request.deadline() == null ? settings.defaultDeadline() : request.deadline();
-        if (deadline.isNegative() || deadline.isZero() || deadline.compareTo(settings.maxDeadline()) > 0) {
-            throw new InvalidInputException("the deadline must be between 1 ms and " + settings.maxDeadline().toMillis()
+        Duration deadline = request.timeout() == null ? settings.timeout() : request.timeout();
+        if (deadline.isNegative() || deadline.isZero() || deadline.compareTo(settings.maxTimeout()) > 0) {
+            throw new InvalidInputException("the deadline must be between 1 ms and " + settings.maxTimeout().toMillis()
                     + " ms, found " + deadline.toMillis() + " ms");
         }
         Job job = new Job(request.model(), request.item());
@@ -302,7 +313,7 @@ public final class BatchScheduler {
     }
 
     /**
-     * Adds waiting jobs to a pass until it has {@code maxBatchRows} rows or its first job has waited
+     * Adds waiting jobs to a pass until it has {@code maxBatchSize} rows or its first job has waited
      * {@code maxDelay} (waiting only while requests arrive closer together than that). A job that
      * does not fit goes back to the head of the shared queue, where any worker takes it next.
      */
@@ -313,12 +324,12 @@ public final class BatchScheduler {
         long delay = settings.maxDelay().toNanos();
         boolean waitForCompany = gaps.closerThan(delay);
         long until = first.acceptedNanos + delay;
-        while (rows < settings.maxBatchRows()) {
+        while (rows < settings.maxBatchSize()) {
             Job next = take(waitForCompany ? until - System.nanoTime() : 0);
             if (next == null) {
                 break;
             }
-            if (!next.model.equals(first.model) || rows + next.rows() > settings.maxBatchRows()) {
+            if (!next.model.equals(first.model) || rows + next.rows() > settings.maxBatchSize()) {
                 waiting.incrementAndGet();
                 queue.addFirst(next);
                 break;

@@ -1,5 +1,7 @@
 package dev.sinewich.serve.serving;
 
+import ai.djl.pytorch.jni.JniUtils;
+
 /**
  * Settings DJL reads once, before its engine starts: run offline (the natives come from the
  * classpath; nothing may be downloaded), send no usage tracking, and the PyTorch thread count.
@@ -19,6 +21,19 @@ final class DjlSettings {
         if (threads > 0) {
             setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(threads));
             setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+        }
+    }
+
+    /**
+     * Sets libtorch's intra-op threads on a started engine too: DJL reads its thread property only
+     * when the engine starts, which in a process that loaded a model before (tools, tests) was
+     * earlier. An operator's own {@code ai.djl.pytorch.num_threads} still wins.
+     *
+     * @param threads intra-op threads, or 0 for PyTorch's default
+     */
+    static void applyThreads(int threads) {
+        if (threads > 0 && Integer.toString(threads).equals(System.getProperty("ai.djl.pytorch.num_threads"))) {
+            JniUtils.setNumThreads(threads);
         }
     }
 

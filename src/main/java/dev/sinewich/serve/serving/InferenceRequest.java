@@ -9,25 +9,14 @@ import java.util.Objects;
  *
  * @param model the model name the caller addressed
  * @param item the images, tasks and wanted outputs
- * @param deadline how long the caller will wait from acceptance, or {@code null} for the default
+ * @param timeout how long the caller will wait from acceptance, or {@code null} for the default
  * @param lease the request's share of the memory budget: its images are reserved already, the
  *     scheduler adds its outputs; the caller closes it once the answer is sent
  */
-public record InferenceRequest(String model, ForwardItem item, Duration deadline, TensorBudget.Lease lease) {
+public record InferenceRequest(String model, ForwardItem item, Duration timeout, TensorBudget.Lease lease) {
 
     /** Checks the lease. */
     public InferenceRequest {
         Objects.requireNonNull(lease, "lease");
-    }
-
-    /**
-     * Creates a request outside any server budget (tools and tests).
-     *
-     * @param model the model name
-     * @param item the images, tasks and outputs
-     * @param deadline how long the caller will wait, or {@code null} for the default
-     */
-    public InferenceRequest(String model, ForwardItem item, Duration deadline) {
-        this(model, item, deadline, TensorBudget.unlimited().lease());
     }
 }

@@ -7,7 +7,6 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
-import java.util.concurrent.CompletableFuture;
 import org.jboss.logging.Logger;
 
 /**
@@ -77,16 +76,6 @@ public class InferenceService {
         } else {
             LOG.warn("accepted requests were still unfinished when the shutdown delay gave up waiting for them");
         }
-    }
-
-    /**
-     * Accepts a request (see {@link BatchScheduler#submit}).
-     *
-     * @param request the request
-     * @return the result
-     */
-    public CompletableFuture<InferenceResult> submit(InferenceRequest request) {
-        return scheduler.submit(request);
     }
 
     /**

@@ -76,6 +76,7 @@ public class ModelService {
         boolean embedded = config.model().path().isEmpty();
         try {
             model = open(embedded ? null : Paths.get(config.model().path().get()));
+            DjlSettings.applyThreads(config.inference().threads());
         } catch (BundleException e) {
             throw new BundleRejectedException("cannot serve the bundle " + (embedded ? "embedded in the jar"
                     : config.model().path().get()) + ": " + e.getMessage());

@@ -7,28 +7,28 @@ import java.time.Duration;
  *
  * @param workers passes that may run at once
  * @param queueCapacity requests that may wait; one more is refused at once
- * @param maxBatchRows a pass stops growing at this many rows (image × task)
+ * @param maxBatchSize a pass stops growing at this many rows (image × task): {@code sinewich.inference.max-batch-size}
  * @param maxDelay how long the first request of a pass waits for others to join it
- * @param defaultDeadline how long a request may take from acceptance when it names no deadline
- * @param maxDeadline the longest deadline a request may ask for
+ * @param timeout how long a request may take from acceptance when it names no timeout of its own
+ * @param maxTimeout the longest timeout a request may ask for
  * @param maxOutputValues the most output values (channels · N · h · w) one request may produce
  */
-public record SchedulerSettings(int workers, int queueCapacity, int maxBatchRows, Duration maxDelay,
-        Duration defaultDeadline, Duration maxDeadline, long maxOutputValues) {
+public record SchedulerSettings(int workers, int queueCapacity, int maxBatchSize, Duration maxDelay,
+        Duration timeout, Duration maxTimeout, long maxOutputValues) {
 
     /**
      * Settings with no limit on a request's output values.
      *
      * @param workers passes that may run at once
      * @param queueCapacity requests that may wait
-     * @param maxBatchRows a pass stops growing at this many rows
+     * @param maxBatchSize a pass stops growing at this many rows
      * @param maxDelay how long the first request of a pass waits for others
-     * @param defaultDeadline the deadline of a request that names none
-     * @param maxDeadline the longest deadline a request may ask for
+     * @param timeout how long a request that names no timeout may take
+     * @param maxTimeout the longest timeout a request may ask for
      */
-    public SchedulerSettings(int workers, int queueCapacity, int maxBatchRows, Duration maxDelay,
-            Duration defaultDeadline, Duration maxDeadline) {
-        this(workers, queueCapacity, maxBatchRows, maxDelay, defaultDeadline, maxDeadline, Long.MAX_VALUE);
+    public SchedulerSettings(int workers, int queueCapacity, int maxBatchSize, Duration maxDelay,
+            Duration timeout, Duration maxTimeout) {
+        this(workers, queueCapacity, maxBatchSize, maxDelay, timeout, maxTimeout, Long.MAX_VALUE);
     }
 
     /**
@@ -37,12 +37,12 @@ public record SchedulerSettings(int workers, int queueCapacity, int maxBatchRows
      * @throws IllegalArgumentException for a non-positive count or a negative duration
      */
     public SchedulerSettings {
-        if (workers < 1 || queueCapacity < 1 || maxBatchRows < 1 || maxOutputValues < 1) {
+        if (workers < 1 || queueCapacity < 1 || maxBatchSize < 1 || maxOutputValues < 1) {
             throw new IllegalArgumentException("workers, queue capacity, max batch size and max output values must be ≥ 1");
         }
-        if (maxDelay.isNegative() || defaultDeadline.isNegative() || defaultDeadline.isZero()
-                || maxDeadline.compareTo(defaultDeadline) < 0) {
-            throw new IllegalArgumentException("max delay must be ≥ 0 and 0 < default deadline ≤ max deadline");
+        if (maxDelay.isNegative() || timeout.isNegative() || timeout.isZero()
+                || maxTimeout.compareTo(timeout) < 0) {
+            throw new IllegalArgumentException("max delay must be ≥ 0 and 0 < timeout ≤ max timeout");
         }
     }
 }

@@ -283,7 +283,8 @@ public interface ServingConfig {
         int queueCapacity();
 
         /**
-         * Returns the PyTorch intra-op thread count; 0 leaves PyTorch's default (one per core).
+         * Returns the engine's intra-op thread count (ONNX Runtime's sessions, libtorch's pool); 0
+         * leaves each engine's default (one per core).
          *
          * @return the thread count
          */

@@ -66,7 +66,8 @@ class BatchSchedulerTest {
             p[i] = r.nextFloat();
         }
         return new InferenceRequest(model.config().name(),
-                ForwardItem.of(new ImageBatch(n, 24, 20, p), task, Set.of()), deadline);
+                ForwardItem.of(new ImageBatch(n, 24, 20, p), task, Set.of()), deadline,
+                TensorBudget.unlimited().lease());
     }
 
     @Test
@@ -142,7 +143,7 @@ class BatchSchedulerTest {
     void badRequestsFailAtSubmissionAndAStaleOneFailsAlone() throws Exception {
         BatchScheduler s = scheduler(8, 8, Duration.ZERO);
         assertThrows(ModelNotFoundException.class, () -> s.submit(new InferenceRequest("nope",
-                request("depth", 1, 1, null).item(), null)));
+                request("depth", 1, 1, null).item(), null, TensorBudget.unlimited().lease())));
         assertThrows(InvalidInputException.class, () -> s.submit(request("sky", 1, 1, null)));
         assertThrows(InvalidInputException.class, () -> s.submit(request("depth", 1, 1, Duration.ofHours(1))));
         s.start();

@@ -4,6 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.pytorch.jni.JniUtils;
 import dev.sinewich.serve.imaging.PatternImages;
 import dev.sinewich.serve.model.KernelStats;
 import dev.sinewich.serve.model.SinewichModel;
@@ -13,14 +14,17 @@ import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
  * The scheduler, engine and kernel settings reach the running server from configuration
  * properties, each set here to a value other than its default: {@code sinewich.inference.workers}
- * (worker threads), {@code sinewich.model.engine}, and {@code sinewich.kernels.policy}, {@code budget} and
- * {@code preload} (tasks materialised at start-up, so that their first request is a hit).
+ * (worker threads), {@code threads} (libtorch's intra-op threads), {@code max-delay} and
+ * {@code max-batch-size} (a request waits for a second one, and their pass starts as soon as the two
+ * fill it), {@code sinewich.model.engine}, and {@code sinewich.kernels.policy}, {@code budget}, {@code pin}
+ * and {@code preload} (tasks materialised at start-up, so that their first request is a hit).
  */
 @QuarkusTest
 @TestProfile(ConfigWiringTest.Wired.class)
@@ -32,7 +36,8 @@ class ConfigWiringTest {
     public static class Wired implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("sinewich.inference.workers", "3",
+            return Map.of("sinewich.inference.workers", "3", "sinewich.inference.threads", "3",
+                    "sinewich.inference.max-delay", "120s", "sinewich.inference.max-batch-size", "2",
                     "sinewich.model.engine", "pytorch", "sinewich.kernels.policy", "cache",
                     "sinewich.kernels.budget", "250000", "sinewich.kernels.pin", "semseg",
                     "sinewich.kernels.preload", "semseg,depth");
@@ -41,6 +46,9 @@ class ConfigWiringTest {
 
     @Inject
     ModelService models;
+
+    @Inject
+    InferenceService inference;
 
     @Test
     void everySettingReachesTheServer() {
@@ -58,10 +66,30 @@ class ConfigWiringTest {
         assertEquals(model.tasks().size(), atStart.misses(), atStart.toString());
         assertTrue(atStart.evictions() > 0, "the budget holds fewer tasks than the model has: " + atStart);
 
-        given().contentType("image/png").body(PatternImages.png(20, 30))
-                .post("/v1/models/" + MODEL + "/predict?task=semseg").then().statusCode(200);
+        // the first request waits (max-delay far beyond the test) until a second one fills the pass
+        // (max-batch-size 2 rows); with either setting at its default they would run in two passes,
+        // or the first would wait past its timeout
+        BatchScheduler scheduler = inference.scheduler();
+        long passes = scheduler.stats().passes();
+        CompletableFuture<Integer> first = CompletableFuture.supplyAsync(ConfigWiringTest::predictSemseg);
+        long until = System.nanoTime() + 30_000_000_000L;
+        while (scheduler.unfinished() < 1 && System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, scheduler.unfinished(), "the first request is accepted and waits for a second one");
+        assertEquals(200, predictSemseg());
+        assertEquals(200, first.join());
+        assertEquals(passes + 1, scheduler.stats().passes(), "both requests ran in one pass");
+
         KernelStats after = model.kernelStats();
         assertEquals(atStart.hits() + 1, after.hits(), "the pinned task was never evicted: " + after);
         assertEquals(atStart.misses(), after.misses(), after.toString());
+
+        assertEquals(3, JniUtils.getNumThreads(), "libtorch's intra-op threads");
+    }
+
+    private static int predictSemseg() {
+        return given().contentType("image/png").body(PatternImages.png(20, 30))
+                .post("/v1/models/" + MODEL + "/predict?task=semseg").then().extract().statusCode();
     }
 }

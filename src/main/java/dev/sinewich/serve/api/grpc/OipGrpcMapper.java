@@ -6,7 +6,7 @@ import dev.sinewich.serve.api.grpc.oip.InferTensorContents;
 import dev.sinewich.serve.api.grpc.oip.ModelInferRequest;
 import dev.sinewich.serve.api.grpc.oip.ModelInferResponse;
 import dev.sinewich.serve.api.oip.BinaryTensors;
-import dev.sinewich.serve.api.oip.InferRequest;
+import dev.sinewich.serve.api.oip.OipRequest;
 import dev.sinewich.serve.model.InvalidInputException;
 import dev.sinewich.serve.model.OutputTensor;
 import java.util.ArrayList;
@@ -30,7 +30,7 @@ final class OipGrpcMapper {
      * @return the request
      * @throws InvalidInputException naming what is malformed
      */
-    static InferRequest request(ModelInferRequest request) {
+    static OipRequest request(ModelInferRequest request) {
         Map<String, Object> parameters = new LinkedHashMap<>();
         request.getParametersMap().forEach((k, v) -> parameters.put(k, value(k, v)));
         boolean raw = request.getRawInputContentsCount() > 0;
@@ -38,7 +38,7 @@ final class OipGrpcMapper {
             throw new InvalidInputException("raw_input_contents has " + request.getRawInputContentsCount()
                     + " entries for " + request.getInputsCount() + " inputs; give one per input, in order");
         }
-        List<InferRequest.Input> inputs = new ArrayList<>();
+        List<OipRequest.Input> inputs = new ArrayList<>();
         for (int i = 0; i < request.getInputsCount(); i++) {
             ModelInferRequest.InferInputTensor in = request.getInputs(i);
             long[] shape = in.getShapeList().stream().mapToLong(Long::longValue).toArray();
@@ -50,7 +50,7 @@ final class OipGrpcMapper {
         }
         List<String> outputs = request.getOutputsList().stream()
                 .map(ModelInferRequest.InferRequestedOutputTensor::getName).toList();
-        return new InferRequest(request.getId().isEmpty() ? null : request.getId(), parameters, inputs, outputs);
+        return new OipRequest(request.getId().isEmpty() ? null : request.getId(), parameters, inputs, outputs);
     }
 
     private static Object value(String key, InferParameter p) {
@@ -70,11 +70,11 @@ final class OipGrpcMapper {
         }
     }
 
-    private static InferRequest.Input rawInput(ModelInferRequest.InferInputTensor in, long[] shape, ByteString raw) {
+    private static OipRequest.Input rawInput(ModelInferRequest.InferInputTensor in, long[] shape, ByteString raw) {
         return BinaryTensors.input(in.getName(), in.getDatatype(), shape, raw.asReadOnlyByteBuffer());
     }
 
-    private static InferRequest.Input typedInput(ModelInferRequest.InferInputTensor in, long[] shape) {
+    private static OipRequest.Input typedInput(ModelInferRequest.InferInputTensor in, long[] shape) {
         InferTensorContents c = in.getContents();
         switch (in.getDatatype()) {
             case "FP32": {
@@ -82,7 +82,7 @@ final class OipGrpcMapper {
                 for (int i = 0; i < values.length; i++) {
                     values[i] = c.getFp32Contents(i);
                 }
-                return InferRequest.Input.numeric(in.getName(), "FP32", shape, values, null);
+                return OipRequest.Input.numeric(in.getName(), "FP32", shape, values, null);
             }
             case "UINT8": {
                 byte[] values = new byte[c.getUintContentsCount()];
@@ -94,13 +94,13 @@ final class OipGrpcMapper {
                     }
                     values[i] = (byte) v;
                 }
-                return InferRequest.Input.numeric(in.getName(), "UINT8", shape, null, values);
+                return OipRequest.Input.numeric(in.getName(), "UINT8", shape, null, values);
             }
             case "BYTES":
-                return InferRequest.Input.bytes(in.getName(), shape,
+                return OipRequest.Input.bytes(in.getName(), shape,
                         c.getBytesContentsList().stream().map(ByteString::toByteArray).toList());
             default:
-                return InferRequest.Input.numeric(in.getName(), in.getDatatype(), shape, new float[0], null);
+                return OipRequest.Input.numeric(in.getName(), in.getDatatype(), shape, new float[0], null);
         }
     }
 

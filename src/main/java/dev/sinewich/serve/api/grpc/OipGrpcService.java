@@ -16,13 +16,15 @@ import dev.sinewich.serve.api.grpc.oip.ServerMetadataRequest;
 import dev.sinewich.serve.api.grpc.oip.ServerMetadataResponse;
 import dev.sinewich.serve.api.grpc.oip.ServerReadyRequest;
 import dev.sinewich.serve.api.grpc.oip.ServerReadyResponse;
-import dev.sinewich.serve.api.oip.InferRequest;
+import dev.sinewich.serve.api.oip.OipRequest;
 import dev.sinewich.serve.api.oip.ModelMetadata;
-import dev.sinewich.serve.api.oip.OipInference;
+import dev.sinewich.serve.api.oip.OipRequests;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.metrics.ServerMetrics;
+import dev.sinewich.serve.serving.Accepted;
 import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
+import dev.sinewich.serve.serving.Predictor;
 import dev.sinewich.serve.serving.ServingConfig;
 import io.grpc.Context;
 import io.grpc.Deadline;
@@ -30,11 +32,10 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * The Open Inference Protocol gRPC service {@code inference.GRPCInferenceService}. A gRPC deadline
- * becomes the request's deadline; a cancelled call cancels its request. Failures become status
+ * sooner than the request's own timeout becomes its timeout; a cancelled call cancels its request. Failures become status
  * codes as {@link dev.sinewich.serve.api.Failure} decides.
  */
 @GrpcService
@@ -42,7 +43,7 @@ public class OipGrpcService implements GRPCInferenceService {
 
     private final ModelService models;
     private final InferenceService service;
-    private final OipInference inference;
+    private final Predictor predictor;
     private final ServerMetrics metrics;
     private final Duration defaultTimeout;
 
@@ -51,15 +52,15 @@ public class OipGrpcService implements GRPCInferenceService {
      *
      * @param models the served model
      * @param service the scheduler's owner (readiness)
-     * @param inference the infer handler
+     * @param predictor the way in for inference requests
      * @param metrics the meters
-     * @param config the server settings (default deadline)
+     * @param config the server settings (default timeout)
      */
-    public OipGrpcService(ModelService models, InferenceService service, OipInference inference, ServerMetrics metrics,
+    public OipGrpcService(ModelService models, InferenceService service, Predictor predictor, ServerMetrics metrics,
             ServingConfig config) {
         this.models = models;
         this.service = service;
-        this.inference = inference;
+        this.predictor = predictor;
         this.metrics = metrics;
         this.defaultTimeout = config.inference().timeout();
     }
@@ -118,15 +119,14 @@ public class OipGrpcService implements GRPCInferenceService {
 
     private Uni<ModelInferResponse> infer(ModelInferRequest request, Observed.Call call) {
         call.lease().reserve(request.getSerializedSize(), "the request message");
-        var model = models.model(request.getModelName());
-        SinewichConfig config = model.config();
-        InferRequest parsed = OipGrpcMapper.request(request);
+        OipRequest parsed = OipGrpcMapper.request(request);
         Deadline callDeadline = Context.current().getDeadline();
-        String task = String.valueOf(parsed.parameters().get("task"));
-        call.tasks(List.of(task), model.tasks().stream().map(SinewichConfig.Task::name).toList());
-        // the call's gRPC deadline, when it is sooner than the request's own, becomes its deadline
-        return Async.uni(inference.infer(request.getModelName(), parsed, call.lease(),
-                own -> CallDeadlines.sooner(own, defaultTimeout, callDeadline))).map(result -> OipGrpcMapper.response(
+        // the call's gRPC deadline, when it is sooner than the request's own timeout, becomes its timeout
+        Accepted accepted = predictor.submit(OipRequests.prediction(request.getModelName(), parsed,
+                own -> CallDeadlines.sooner(own, defaultTimeout, callDeadline)), call);
+        SinewichConfig config = accepted.config();
+        String task = accepted.tasks().get(0).name();
+        return Async.uni(accepted.result()).map(result -> OipGrpcMapper.response(
                 config.name(), config.version(), parsed.id(), task, result.outputs().get(task)));
     }
 }

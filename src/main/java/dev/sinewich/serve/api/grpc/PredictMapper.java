@@ -10,37 +10,42 @@ import dev.sinewich.serve.api.grpc.v1.PredictResponse;
 import dev.sinewich.serve.api.grpc.v1.TaskResult;
 import dev.sinewich.serve.api.grpc.v1.Tensor;
 import dev.sinewich.serve.api.oip.BinaryTensors;
-import dev.sinewich.serve.api.oip.InferRequest;
-import dev.sinewich.serve.api.oip.OipInference;
+import dev.sinewich.serve.api.oip.ImageTensors;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.imaging.ImageDecoder;
 import dev.sinewich.serve.model.InvalidInputException;
 import dev.sinewich.serve.model.OutputTensor;
+import dev.sinewich.serve.serving.ImageSource;
 import dev.sinewich.serve.serving.InferenceResult;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Converts {@code sinewich.v1} predict messages to and from the transport-independent request and
- * result. The image becomes the same input tensor an Open Inference Protocol request carries, so
- * {@link OipInference#image} checks and decodes it by the same rules; outputs are written with
- * {@link BinaryTensors}, little-endian, one image so no batch dimension. Stateless and thread-safe.
+ * result. The image is checked and decoded by the same rules as an Open Inference Protocol
+ * request's; outputs are written with {@link BinaryTensors}, little-endian, one image so no batch
+ * dimension. Stateless and thread-safe.
  */
 final class PredictMapper {
 
     private PredictMapper() {}
 
     /**
-     * Reads the request's image as an input tensor of one image.
+     * Returns the request's image, read when the request has been checked: an encoded file by the
+     * same decoder, and a raw image by the same tensor rules ({@link ImageTensors}) as the Open
+     * Inference Protocol's {@code image} input.
      *
      * @param request the request
-     * @return the input: BYTES (1), FP32 (1, 3, h, w) or UINT8 (1, h, w, 3)
+     * @return the image source: one image
      * @throws InvalidInputException when no image is set, or a raw image's size and data disagree
      */
-    static InferRequest.Input image(PredictRequest request) {
+    static ImageSource image(PredictRequest request) {
         switch (request.getImageCase()) {
             case ENCODED:
-                return InferRequest.Input.bytes(OipInference.IMAGE, new long[] {1},
-                        List.of(request.getEncoded().toByteArray()));
+                return limits -> ImageDecoder.decodeAll(List.of(request.getEncoded().toByteArray()), limits)
+                        .toImageBatch();
             case FLOAT_IMAGE:
                 return raw("float_image", "FP32", request.getFloatImage().getHeight(),
                         request.getFloatImage().getWidth(), request.getFloatImage().getData());
@@ -53,8 +58,8 @@ final class PredictMapper {
         }
     }
 
-    /** A raw image as the OIP tensor of one image: FP32 (1, 3, h, w) or UINT8 (1, h, w, 3). */
-    private static InferRequest.Input raw(String field, String datatype, int height, int width, ByteString data) {
+    /** A raw image of FP32 (1, 3, h, w) or UINT8 (1, h, w, 3) little-endian data. */
+    private static ImageSource raw(String field, String datatype, int height, int width, ByteString data) {
         long h = Integer.toUnsignedLong(height);
         long w = Integer.toUnsignedLong(width);
         if (h < 1 || w < 1) {
@@ -73,7 +78,16 @@ final class PredictMapper {
                     + " image needs " + expected + " (" + (fp32 ? "3·h·w float32" : "h·w·3 uint8") + ")");
         }
         long[] shape = fp32 ? new long[] {1, 3, h, w} : new long[] {1, h, w, 3};
-        return BinaryTensors.input(OipInference.IMAGE, datatype, shape, data.asReadOnlyByteBuffer());
+        return limits -> {
+            ImageTensors.checkShape(datatype, shape, limits);
+            ByteBuffer bytes = data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            if (fp32) {
+                float[] values = new float[bytes.remaining() / Float.BYTES];
+                bytes.asFloatBuffer().get(values);
+                return ImageTensors.fromFp32(shape, values);
+            }
+            return ImageTensors.fromUint8(shape, data.toByteArray());
+        };
     }
 
     /**

@@ -9,16 +9,14 @@ import dev.sinewich.serve.api.grpc.v1.ModelInfo;
 import dev.sinewich.serve.api.grpc.v1.PredictRequest;
 import dev.sinewich.serve.api.grpc.v1.PredictResponse;
 import dev.sinewich.serve.api.grpc.v1.SinewichService;
-import dev.sinewich.serve.api.oip.OipInference;
-import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.metrics.ServerMetrics;
-import dev.sinewich.serve.model.ForwardItem;
 import dev.sinewich.serve.model.InvalidInputException;
-import dev.sinewich.serve.model.SinewichModel;
 import dev.sinewich.serve.serving.CapacityExceededException;
-import dev.sinewich.serve.serving.InferenceRequest;
+import dev.sinewich.serve.serving.Accepted;
 import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
+import dev.sinewich.serve.serving.PredictionRequest;
+import dev.sinewich.serve.serving.Predictor;
 import dev.sinewich.serve.serving.ServingConfig;
 import dev.sinewich.serve.serving.RequestTooLargeException;
 import dev.sinewich.serve.serving.TensorBudget;
@@ -38,10 +36,10 @@ import java.util.function.Consumer;
 
 /**
  * The typed gRPC service {@code sinewich.v1.SinewichService}: model descriptions, one image through
- * several tasks, and a stream of frames answered in order. A request's path is decode → validate →
- * schedule → forward → encode, as for the Open Inference Protocol, whose image rules it shares
- * ({@link OipInference#image}). Images are decoded on a worker thread, not the gRPC event loop. A
- * gRPC deadline makes the request's deadline sooner; a cancelled call cancels its request. Failures
+ * several tasks, and a stream of frames answered in order. Each request is mapped to the server's
+ * {@link PredictionRequest} and goes through the same {@link Predictor} as every other API. Images
+ * are decoded on a worker thread, not the gRPC event loop. A gRPC deadline makes the request's
+ * timeout sooner; a cancelled call cancels its request. Failures
  * become status codes (or, in a stream, a frame's error) as {@link dev.sinewich.serve.api.Failure}
  * decides. Thread-safe.
  */
@@ -55,7 +53,7 @@ public class SinewichGrpcService implements SinewichService {
 
     private final ModelService models;
     private final InferenceService inference;
-    private final OipInference images;
+    private final Predictor predictor;
     private final ServerMetrics metrics;
     private final Duration defaultTimeout;
 
@@ -63,16 +61,16 @@ public class SinewichGrpcService implements SinewichService {
      * Creates the service.
      *
      * @param models the served model
-     * @param inference the scheduler
-     * @param images the image rules shared with the Open Inference Protocol
+     * @param inference the scheduler's owner (the memory budget of waiting stream frames)
+     * @param predictor the way in for inference requests
      * @param metrics the meters
-     * @param config the server settings (default deadline)
+     * @param config the server settings (default timeout)
      */
-    public SinewichGrpcService(ModelService models, InferenceService inference, OipInference images,
+    public SinewichGrpcService(ModelService models, InferenceService inference, Predictor predictor,
             ServerMetrics metrics, ServingConfig config) {
         this.models = models;
         this.inference = inference;
-        this.images = images;
+        this.predictor = predictor;
         this.metrics = metrics;
         this.defaultTimeout = config.inference().timeout();
     }
@@ -171,31 +169,25 @@ public class SinewichGrpcService implements SinewichService {
         return Observed.call(metrics, inference.budget(), API, observed -> Uni.createFrom()
                 .item(() -> accept(request, modelName, call, observed, message))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .chain(accepted -> Async.uni(inference.submit(accepted.request()))
-                        .map(result -> PredictMapper.response(accepted.model().config(), accepted.model().tasks(),
-                                request, sequence, result))));
+                .chain(accepted -> Async.uni(accepted.result())
+                        .map(result -> PredictMapper.response(accepted.config(), accepted.tasks(), request, sequence,
+                                result))));
     }
 
-    /** A request ready for the scheduler, and the model it was checked against. */
-    private record Accepted(SinewichModel model, InferenceRequest request) {}
-
     /**
-     * Checks a request and makes it ready for the scheduler; {@code message} puts the request
-     * message's bytes into its lease first (reserved, or handed over from a stream's waiting frames).
+     * Maps a request to the server's and submits it; {@code message} puts the request message's
+     * bytes into its lease first (reserved, or handed over from a stream's waiting frames).
      */
     private Accepted accept(PredictRequest request, String modelName, Deadline call, Observed.Call observed,
             Consumer<TensorBudget.Lease> message) {
         message.accept(observed.lease());
-        SinewichModel model = models.model(required(modelName, "model_name"));
-        List<String> served = model.tasks().stream().map(SinewichConfig.Task::name).toList();
-        List<String> tasks = request.getTasksCount() == 0 ? served : request.getTasksList();
-        observed.tasks(tasks, served);
-        ForwardItem item = new ForwardItem(images.image(PredictMapper.image(request), observed.lease()), tasks,
-                new LinkedHashSet<>(request.getOutputsList()));
         long timeoutMs = Integer.toUnsignedLong(request.getTimeoutMs());
         Duration own = timeoutMs == 0 ? null : Duration.ofMillis(timeoutMs);
-        return new Accepted(model, new InferenceRequest(modelName, item,
-                CallDeadlines.sooner(own, defaultTimeout, call), observed.lease()));
+        // no task named means every task the model serves
+        List<String> tasks = request.getTasksCount() == 0 ? null : request.getTasksList();
+        return predictor.submit(new PredictionRequest(required(modelName, "model_name"), tasks,
+                new LinkedHashSet<>(request.getOutputsList()), CallDeadlines.sooner(own, defaultTimeout, call),
+                PredictMapper.image(request)), observed);
     }
 
     private static String required(String value, String field) {

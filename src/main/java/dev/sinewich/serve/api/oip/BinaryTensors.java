@@ -24,7 +24,7 @@ public final class BinaryTensors {
      * @param bytes the input's bytes
      * @return the input
      */
-    public static InferRequest.Input input(String name, String datatype, long[] shape, ByteBuffer bytes) {
+    public static OipRequest.Input input(String name, String datatype, long[] shape, ByteBuffer bytes) {
         ByteBuffer b = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
         switch (datatype) {
             case "FP32": {
@@ -34,17 +34,17 @@ public final class BinaryTensors {
                 }
                 float[] values = new float[b.remaining() / Float.BYTES];
                 b.asFloatBuffer().get(values);
-                return InferRequest.Input.numeric(name, datatype, shape, values, null);
+                return OipRequest.Input.numeric(name, datatype, shape, values, null);
             }
             case "UINT8": {
                 byte[] values = new byte[b.remaining()];
                 b.get(values);
-                return InferRequest.Input.numeric(name, datatype, shape, null, values);
+                return OipRequest.Input.numeric(name, datatype, shape, null, values);
             }
             case "BYTES":
-                return InferRequest.Input.bytes(name, shape, lengthPrefixed(name, b));
+                return OipRequest.Input.bytes(name, shape, lengthPrefixed(name, b));
             default:
-                return InferRequest.Input.numeric(name, datatype, shape, new float[0], null);
+                return OipRequest.Input.numeric(name, datatype, shape, new float[0], null);
         }
     }
 

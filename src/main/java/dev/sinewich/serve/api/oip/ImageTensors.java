@@ -10,7 +10,7 @@ import dev.sinewich.serve.model.InvalidInputException;
  * (SPEC §5): FP32 (N, 3, h, w) in [0, 1] used as is, or UINT8 (N, h, w, 3) read as v / 255.
  * Stateless and thread-safe.
  */
-final class ImageTensors {
+public final class ImageTensors {
 
     /** The most values one request's images may have: they must fit one Java array. */
     private static final long MAX_VALUES = Integer.MAX_VALUE - 8;

@@ -54,7 +54,7 @@ public record ModelMetadata(String name, List<String> versions, String platform,
         parameters.put("input_width", config.input().width());
         parameters.put("engine", engine);
         return new ModelMetadata(config.name(), List.of(config.version()), "sinewich", List.of(
-                new TensorMetadata(OipInference.IMAGE, "FP32", List.of(-1L, 3L, -1L, -1L))), outputs, parameters);
+                new TensorMetadata(OipRequests.IMAGE, "FP32", List.of(-1L, 3L, -1L, -1L))), outputs, parameters);
     }
 
     private static TensorMetadata output(String name, TaskKind kind) {

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Streams an Open Inference Protocol JSON request body into an {@link InferRequest}: tensor data is
+ * Streams an Open Inference Protocol JSON request body into an {@link OipRequest}: tensor data is
  * read straight into primitive arrays (nested or flat, row-major), without building a JSON tree.
  * Every malformed part is reported with what was expected. Stateless and thread-safe.
  */
@@ -38,7 +38,7 @@ public final class OipJsonReader {
      * @return the request
      * @throws InvalidInputException naming the first problem
      */
-    public static InferRequest read(byte[] body, int headerLength) {
+    public static OipRequest read(byte[] body, int headerLength) {
         if (body == null || body.length == 0) {
             throw new InvalidInputException("the request body is empty; expected an inference request JSON object");
         }
@@ -52,7 +52,7 @@ public final class OipJsonReader {
             expect(p.nextToken(), JsonToken.START_OBJECT, "the request body");
             String id = null;
             Map<String, Object> parameters = Map.of();
-            List<InferRequest.Input> inputs = null;
+            List<OipRequest.Input> inputs = null;
             List<String> outputs = List.of();
             Set<String> binaryOutputs = new HashSet<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -84,7 +84,7 @@ public final class OipJsonReader {
                 throw new InvalidInputException("the request has no 'inputs'");
             }
             binary.requireAllUsed();
-            return new InferRequest(id, parameters, inputs, outputs, Set.copyOf(binaryOutputs));
+            return new OipRequest(id, parameters, inputs, outputs, Set.copyOf(binaryOutputs));
         } catch (JsonParseException e) {
             throw new InvalidInputException("the request body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
@@ -92,16 +92,16 @@ public final class OipJsonReader {
         }
     }
 
-    private static List<InferRequest.Input> inputs(JsonParser p, Binary binary) throws IOException {
+    private static List<OipRequest.Input> inputs(JsonParser p, Binary binary) throws IOException {
         expect(p.currentToken(), JsonToken.START_ARRAY, "'inputs'");
-        List<InferRequest.Input> inputs = new ArrayList<>();
+        List<OipRequest.Input> inputs = new ArrayList<>();
         while (p.nextToken() != JsonToken.END_ARRAY) {
             inputs.add(input(p, "inputs[" + inputs.size() + "]", binary));
         }
         return inputs;
     }
 
-    private static InferRequest.Input input(JsonParser p, String where, Binary binary) throws IOException {
+    private static OipRequest.Input input(JsonParser p, String where, Binary binary) throws IOException {
         expect(p.currentToken(), JsonToken.START_OBJECT, where);
         String name = null;
         String datatype = null;
@@ -161,16 +161,16 @@ public final class OipJsonReader {
             if (data.size() > 0) {
                 throw new InvalidInputException(where + ".data of a BYTES tensor must hold base64 strings, found numbers");
             }
-            return InferRequest.Input.bytes(name, shape, base64(strings, where));
+            return OipRequest.Input.bytes(name, shape, base64(strings, where));
         }
         if (!strings.isEmpty()) {
             throw new InvalidInputException(where + ".data of a " + datatype + " tensor must hold numbers, found strings");
         }
         float[] values = data.toArray();
         if ("UINT8".equals(datatype)) {
-            return InferRequest.Input.numeric(name, datatype, shape, null, toBytes(values, where));
+            return OipRequest.Input.numeric(name, datatype, shape, null, toBytes(values, where));
         }
-        return InferRequest.Input.numeric(name, datatype, shape, values, null);
+        return OipRequest.Input.numeric(name, datatype, shape, values, null);
     }
 
     private static List<byte[]> base64(List<String> strings, String where) {
@@ -332,7 +332,7 @@ public final class OipJsonReader {
             this.position = start;
         }
 
-        InferRequest.Input take(String name, String datatype, long[] shape, long size, String where) {
+        OipRequest.Input take(String name, String datatype, long[] shape, long size, String where) {
             if (size > body.length - position) {
                 throw new InvalidInputException(where + " declares binary_data_size " + size + " but only "
                         + (body.length - position) + " bytes of binary data remain");

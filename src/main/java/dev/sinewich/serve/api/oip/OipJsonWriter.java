@@ -48,7 +48,7 @@ public final class OipJsonWriter {
      * @param outputs the outputs
      * @return the body
      */
-    public static Encoded response(String modelName, String modelVersion, InferRequest request, String task,
+    public static Encoded response(String modelName, String modelVersion, OipRequest request, String task,
             List<OutputTensor> outputs) {
         ByteArrayOutputStream binary = new ByteArrayOutputStream();
         byte[] json = json(modelName, modelVersion, request, task, outputs, binary);
@@ -61,7 +61,7 @@ public final class OipJsonWriter {
         return new Encoded(body, json.length);
     }
 
-    private static byte[] json(String modelName, String modelVersion, InferRequest request, String task,
+    private static byte[] json(String modelName, String modelVersion, OipRequest request, String task,
             List<OutputTensor> outputs, ByteArrayOutputStream binary) {
         String id = request.id();
         ByteArrayOutputStream out = new ByteArrayOutputStream(1024);

@@ -1,15 +1,17 @@
 package dev.sinewich.serve.api.rest;
 
-import dev.sinewich.serve.api.oip.InferRequest;
+import dev.sinewich.serve.api.oip.OipRequest;
 import dev.sinewich.serve.api.oip.ModelMetadata;
-import dev.sinewich.serve.api.oip.OipInference;
+import dev.sinewich.serve.api.oip.OipRequests;
 import dev.sinewich.serve.api.oip.OipJsonReader;
 import dev.sinewich.serve.api.oip.OipJsonWriter;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.metrics.ServerMetrics;
 import dev.sinewich.serve.model.InvalidInputException;
+import dev.sinewich.serve.serving.Accepted;
 import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
+import dev.sinewich.serve.serving.Predictor;
 import dev.sinewich.serve.api.Async;
 import dev.sinewich.serve.api.Observed;
 import dev.sinewich.serve.api.ServerVersion;
@@ -28,6 +30,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The Open Inference Protocol (KServe v2) REST endpoints: server and model health and metadata,
@@ -42,7 +45,7 @@ public class OipResource {
     static final String HEADER_LENGTH = "Inference-Header-Content-Length";
 
     private final ModelService models;
-    private final OipInference inference;
+    private final Predictor predictor;
     private final ServerMetrics metrics;
     private final InferenceService service;
 
@@ -50,13 +53,13 @@ public class OipResource {
      * Creates the resource.
      *
      * @param models the served model
-     * @param inference the infer handler
+     * @param predictor the way in for inference requests
      * @param metrics the meters
      * @param service the scheduler's owner
      */
-    public OipResource(ModelService models, OipInference inference, ServerMetrics metrics, InferenceService service) {
+    public OipResource(ModelService models, Predictor predictor, ServerMetrics metrics, InferenceService service) {
         this.models = models;
-        this.inference = inference;
+        this.predictor = predictor;
         this.metrics = metrics;
         this.service = service;
     }
@@ -158,13 +161,12 @@ public class OipResource {
     }
 
     private Uni<Response> infer(String name, String headerLength, byte[] body, Observed.Call call) {
-        var model = models.model(name);
-        SinewichConfig config = model.config();
-        InferRequest request = OipJsonReader.read(body, parseLength(headerLength));
-        String task = String.valueOf(request.parameters().get("task"));
-        call.tasks(List.of(task), model.tasks().stream().map(SinewichConfig.Task::name).toList());
+        OipRequest request = OipJsonReader.read(body, parseLength(headerLength));
         call.lease().outputsAsText(request.hasTextOutputs());
-        return Async.uni(inference.infer(name, request, call.lease())).map(result -> {
+        Accepted accepted = predictor.submit(OipRequests.prediction(name, request, UnaryOperator.identity()), call);
+        SinewichConfig config = accepted.config();
+        String task = accepted.tasks().get(0).name();
+        return Async.uni(accepted.result()).map(result -> {
             OipJsonWriter.Encoded encoded = OipJsonWriter.response(config.name(), config.version(), request, task,
                     result.outputs().get(task));
             if (!encoded.binary()) {

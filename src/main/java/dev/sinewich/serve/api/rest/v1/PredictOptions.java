@@ -4,23 +4,21 @@ import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.model.InvalidInputException;
 import jakarta.ws.rs.core.MediaType;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
  * A {@code predict} request's checked options: the tasks to run (in the order named), the answer's
- * format, whether JSON carries the data, and the deadline. Immutable.
+ * format, whether JSON carries the data, and the timeout. Immutable.
  *
- * @param tasks the tasks, at least one, each once
- * @param format the answer's format, already checked against the tasks
+ * @param tasks the task names, at least one, or {@code null} for every task the model serves
+ *     ({@code task=all}); the model checks them
+ * @param format the answer's format; {@link #check} checks it against the tasks
  * @param includeData whether JSON answers carry the flat output data
- * @param deadline the deadline, or {@code null} for the server's default
+ * @param timeout the timeout, or {@code null} for the server's default
  */
-public record PredictOptions(List<SinewichConfig.Task> tasks, OutputFormat format, boolean includeData,
-        Duration deadline) {
+public record PredictOptions(List<String> tasks, OutputFormat format, boolean includeData, Duration timeout) {
 
     /** The task parameter value that selects every served task. */
     static final String ALL = "all";
@@ -29,29 +27,36 @@ public record PredictOptions(List<SinewichConfig.Task> tasks, OutputFormat forma
     static final List<String> PARAMETERS = List.of("task", "tasks", "format", "include", "timeout_ms");
 
     /**
-     * Checks and resolves the query against the tasks served now.
+     * Checks the query.
      *
      * @param query the query parameters
      * @param names the names of every query parameter sent
      * @param accept the acceptable media types, most preferred first
-     * @param served the tasks the model serves now
      * @return the options
-     * @throws InvalidInputException naming what is wrong: an unknown parameter, no task, an unknown task, {@code all}
-     *     with other names, an unknown format or include, a format that cannot show the tasks, or
-     *     a {@code timeout_ms} that is not an integer
+     * @throws InvalidInputException naming what is wrong: an unknown parameter, no task, {@code all}
+     *     with other names, an unknown format or include, or a {@code timeout_ms} that is not an
+     *     integer
      */
-    public static PredictOptions parse(PredictQuery query, Collection<String> names, List<MediaType> accept,
-            List<SinewichConfig.Task> served) {
+    public static PredictOptions parse(PredictQuery query, Collection<String> names, List<MediaType> accept) {
         for (String name : names) {
             if (!PARAMETERS.contains(name)) {
                 throw new InvalidInputException("unknown query parameter '" + name + "'; accepted are "
                         + String.join(", ", PARAMETERS));
             }
         }
-        List<SinewichConfig.Task> tasks = tasks(names(query), served);
+        List<String> tasks = tasks(names(query));
         OutputFormat format = OutputFormat.select(query.format, accept);
-        format.check(tasks);
-        return new PredictOptions(tasks, format, includeData(query.include), deadline(query.timeoutMs));
+        return new PredictOptions(tasks, format, includeData(query.include), timeout(query.timeoutMs));
+    }
+
+    /**
+     * Checks that the answer's format can show the tasks the model resolved.
+     *
+     * @param resolved the tasks that will run
+     * @throws InvalidInputException for a picture format with several tasks or the wrong kind
+     */
+    public void check(List<SinewichConfig.Task> resolved) {
+        format.check(resolved);
     }
 
     private static List<String> names(PredictQuery query) {
@@ -62,30 +67,20 @@ public record PredictOptions(List<SinewichConfig.Task> tasks, OutputFormat forma
                 .toList();
     }
 
-    private static List<SinewichConfig.Task> tasks(List<String> names, List<SinewichConfig.Task> served) {
-        String known = served.stream().map(SinewichConfig.Task::name).collect(Collectors.joining(", "));
+    /** The names in order, or {@code null} for {@code task=all}. */
+    private static List<String> tasks(List<String> names) {
         if (names.isEmpty()) {
             throw new InvalidInputException("name at least one task with task=NAME (repeatable), tasks=A,B or "
-                    + "task=all; this model serves " + known);
+                    + "task=all; GET /v1/models/{model}/tasks lists them");
         }
         if (names.contains(ALL)) {
             if (names.size() > 1) {
                 throw new InvalidInputException("task=all runs every task and cannot be combined with task names, "
                         + "found " + names);
             }
-            return served;
+            return null;
         }
-        List<SinewichConfig.Task> tasks = new ArrayList<>();
-        for (String name : names) {
-            SinewichConfig.Task task = served.stream().filter(t -> t.name().equals(name)).findFirst()
-                    .orElseThrow(() -> new InvalidInputException("unknown task '" + name + "'; this model serves "
-                            + known));
-            if (tasks.contains(task)) {
-                throw new InvalidInputException("task '" + name + "' is named more than once");
-            }
-            tasks.add(task);
-        }
-        return List.copyOf(tasks);
+        return names;
     }
 
     private static boolean includeData(List<String> include) {
@@ -100,7 +95,7 @@ public record PredictOptions(List<SinewichConfig.Task> tasks, OutputFormat forma
         return data;
     }
 
-    private static Duration deadline(String timeoutMs) {
+    private static Duration timeout(String timeoutMs) {
         if (timeoutMs == null) {
             return null;
         }

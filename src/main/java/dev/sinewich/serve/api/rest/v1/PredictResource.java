@@ -6,19 +6,17 @@ import dev.sinewich.serve.api.rest.Answered;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.core.Context;
 import dev.sinewich.serve.api.UnsupportedMediaTypeException;
-import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.imaging.DecodedImage;
 import dev.sinewich.serve.imaging.ImageDecoder;
 import dev.sinewich.serve.imaging.ImageLimits;
 import dev.sinewich.serve.imaging.ImageTooLargeException;
 import dev.sinewich.serve.metrics.ServerMetrics;
-import dev.sinewich.serve.model.ForwardItem;
 import dev.sinewich.serve.model.ImageBatch;
 import dev.sinewich.serve.model.InvalidInputException;
-import dev.sinewich.serve.model.SinewichModel;
-import dev.sinewich.serve.serving.InferenceRequest;
+import dev.sinewich.serve.serving.Accepted;
 import dev.sinewich.serve.serving.InferenceService;
-import dev.sinewich.serve.serving.ModelService;
+import dev.sinewich.serve.serving.PredictionRequest;
+import dev.sinewich.serve.serving.Predictor;
 import dev.sinewich.serve.serving.ServingConfig;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
@@ -33,7 +31,6 @@ import jakarta.ws.rs.core.UriInfo;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.jboss.resteasy.reactive.RestForm;
@@ -45,7 +42,7 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
  * forward pass, the answer in the requested {@link OutputFormat}. The body is the PNG or JPEG file
  * itself ({@code image/png}, {@code image/jpeg}) or a {@code multipart/form-data} upload with a
  * file part named {@code image}; any other body is refused with 415. The request reads as a
- * straight line: options → decode → schedule → encode. Decoding and encoding run on worker
+ * straight line: options → the shared {@link Predictor} (model, tasks, decode, schedule) → encode. Decoding and encoding run on worker
  * threads, never on the event loop or the inference workers.
  */
 @Path("/v1/models/{model}/predict")
@@ -60,26 +57,25 @@ public class PredictResource {
 
     private static final String API = "rest_native";
 
-    private final ModelService models;
     private final InferenceService inference;
+    private final Predictor predictor;
     private final ServerMetrics metrics;
-    private final ImageLimits limits;
+    private final long maxImageBytes;
 
     /**
      * Creates the resource.
      *
-     * @param models the served model
-     * @param inference the scheduler
+     * @param inference the scheduler's owner (the memory budget)
+     * @param predictor the way in for inference requests
      * @param metrics the meters
-     * @param config the server settings (image limits)
+     * @param config the server settings (image file size limit)
      */
-    public PredictResource(ModelService models, InferenceService inference, ServerMetrics metrics,
+    public PredictResource(InferenceService inference, Predictor predictor, ServerMetrics metrics,
             ServingConfig config) {
-        this.models = models;
         this.inference = inference;
+        this.predictor = predictor;
         this.metrics = metrics;
-        this.limits = ImageLimits.of(config.limits().maxImagePixels(), config.limits().maxRequestPixels(),
-                config.limits().maxImageBytes().asLongValue());
+        this.maxImageBytes = config.limits().maxImageBytes().asLongValue();
     }
 
     /**
@@ -148,24 +144,22 @@ public class PredictResource {
             if (type == null || type.isBlank()) {
                 throw unsupported(type); // Quarkus REST routes a body without a type to the raw-image method
             }
-            SinewichModel model = models.model(modelName);
             PredictOptions options = PredictOptions.parse(query, uri.getQueryParameters().keySet(),
-                    headers.getAcceptableMediaTypes(), model.tasks());
-            List<String> tasks = options.tasks().stream().map(SinewichConfig.Task::name).toList();
-            call.tasks(tasks, tasks);
+                    headers.getAcceptableMediaTypes());
             call.lease().outputsAsText(options.format() == OutputFormat.JSON && options.includeData());
-            byte[] file = body.get();
-            if (file == null || file.length == 0) {
-                throw new InvalidInputException("the request body is empty; send one PNG or JPEG file as "
-                        + ACCEPTED);
-            }
-            DecodedImage image = ImageDecoder.decode(file, limits.forRequest(call.lease()::reserveImages));
-            ForwardItem item = new ForwardItem(new ImageBatch(1, image.height(), image.width(), image.rgb()),
-                    options.tasks().stream().map(SinewichConfig.Task::name).toList(), Set.of());
-            return Async.uni(inference.submit(new InferenceRequest(modelName, item, options.deadline(), call.lease())))
-                    .map(result -> PredictionResponses.of(
-                            new Prediction(model.config(), options, image.height(), image.width(), result)));
+            Accepted accepted = predictor.submit(new PredictionRequest(modelName, options.tasks(), Set.of(),
+                    options.timeout(), limits -> image(body.get(), limits), options::check), call);
+            return Async.uni(accepted.result()).map(result -> PredictionResponses.of(new Prediction(
+                    accepted.config(), accepted.tasks(), options, accepted.height(), accepted.width(), result)));
         });
+    }
+
+    private static ImageBatch image(byte[] file, ImageLimits limits) {
+        if (file == null || file.length == 0) {
+            throw new InvalidInputException("the request body is empty; send one PNG or JPEG file as " + ACCEPTED);
+        }
+        DecodedImage image = ImageDecoder.decode(file, limits);
+        return new ImageBatch(1, image.height(), image.width(), image.rgb());
     }
 
     private byte[] read(FileUpload image) {
@@ -173,9 +167,9 @@ public class PredictResource {
             throw new InvalidInputException("the multipart body has no part named '" + PART
                     + "'; send the PNG or JPEG file as that part");
         }
-        if (image.size() > limits.maxBytes()) {
+        if (image.size() > maxImageBytes) {
             throw new ImageTooLargeException("the image file has " + image.size()
-                    + " bytes, more than the limit of " + limits.maxBytes());
+                    + " bytes, more than the limit of " + maxImageBytes);
         }
         try {
             return Files.readAllBytes(image.uploadedFile());

@@ -9,12 +9,14 @@ import java.util.List;
  * A finished {@code predict} call, all that its answer is made from. Immutable.
  *
  * @param config the model's configuration
- * @param options the request's options (tasks in the order named)
+ * @param tasks the tasks that ran, in the order named
+ * @param options the request's options
  * @param height the image's height as received
  * @param width the image's width as received
  * @param result the scheduler's result
  */
-public record Prediction(SinewichConfig config, PredictOptions options, int height, int width,
+public record Prediction(SinewichConfig config, List<SinewichConfig.Task> tasks, PredictOptions options, int height,
+        int width,
         InferenceResult result) {
 
     /**

@@ -76,7 +76,7 @@ public record PredictionJson(String model, String version, Size image, @JsonProp
     public static PredictionJson of(Prediction p) {
         Latency latency = new Latency(p.result().queueSeconds(), p.result().computeSeconds());
         Map<String, TaskResult> tasks = new LinkedHashMap<>();
-        for (SinewichConfig.Task task : p.options().tasks()) {
+        for (SinewichConfig.Task task : p.tasks()) {
             Map<String, OutputStats> outputs = new LinkedHashMap<>();
             for (OutputTensor t : p.outputs(task)) {
                 outputs.put(t.name(), OutputStats.of(t, task.kind(), p.options().includeData()));

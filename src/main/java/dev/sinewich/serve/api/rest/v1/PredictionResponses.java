@@ -45,7 +45,7 @@ final class PredictionResponses {
         if (format == OutputFormat.JSON) {
             return Response.ok(PredictionJson.of(p), format.mediaType()).header(HttpHeaders.VARY, "Accept").build();
         }
-        SinewichConfig.Task task = p.options().tasks().get(0);
+        SinewichConfig.Task task = p.tasks().get(0);
         OutputTensor out = p.first(task);
         Response.ResponseBuilder r;
         String extension = "png";

@@ -14,7 +14,7 @@ import java.util.Set;
  * @param outputs the requested output names; empty means the defaults
  * @param binaryOutputs the outputs asked for as binary data ({@code binary_data: true})
  */
-public record InferRequest(String id, Map<String, Object> parameters, List<Input> inputs, List<String> outputs,
+public record OipRequest(String id, Map<String, Object> parameters, List<Input> inputs, List<String> outputs,
         Set<String> binaryOutputs) {
 
     /**
@@ -25,7 +25,7 @@ public record InferRequest(String id, Map<String, Object> parameters, List<Input
      * @param inputs the input tensors
      * @param outputs the requested output names
      */
-    public InferRequest(String id, Map<String, Object> parameters, List<Input> inputs, List<String> outputs) {
+    public OipRequest(String id, Map<String, Object> parameters, List<Input> inputs, List<String> outputs) {
         this(id, parameters, inputs, outputs, Set.of());
     }
 
