@@ -3,6 +3,7 @@ package dev.sinewich.serve.model;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.sinewich.serve.model.swin.BlockLinear;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -174,12 +175,12 @@ final class CachedKernels implements KernelPolicy {
 
     private Entry materialise(TaskRuntime task, long bytes) {
         long start = System.nanoTime();
-        TorchOps.disableGradOnThisThread();
-        NDManager owner = NDManager.newBaseManager(device, TorchOps.ENGINE);
+        TensorStore.disableGradOnThisThread();
+        NDManager owner = NDManager.newBaseManager(device, TensorStore.ENGINE);
         Map<BlockLinear, NDArray> weights = new IdentityHashMap<>();
         try {
             for (BlockLinear linear : adapted) {
-                try (NDManager work = NDManager.newBaseManager(device, TorchOps.ENGINE)) {
+                try (NDManager work = NDManager.newBaseManager(device, TensorStore.ENGINE)) {
                     NDArray w = task.deriveWeight(linear, work);
                     w.attach(owner);
                     weights.put(linear, w);

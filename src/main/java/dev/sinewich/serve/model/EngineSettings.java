@@ -1,5 +1,7 @@
 package dev.sinewich.serve.model;
 
+import dev.sinewich.serve.model.onnx.OnnxRuntimeForward;
+import dev.sinewich.serve.model.torch.TorchForward;
 import java.util.Set;
 
 /**

@@ -8,9 +8,12 @@ import java.util.Set;
  * What runs the network for a pass: backbone, decoder and heads, from the stacked normalised
  * images to each task segment's logits. The model around it owns everything engine-neutral (tasks,
  * kernel policy, batch layout, input resizing, per-kind outputs), so the scheduler and the APIs
- * never know which engine ran a pass. Implementations are thread-safe.
+ * never know which engine ran a pass. Each engine lives in a package of its own
+ * ({@link dev.sinewich.serve.model.torch}, {@link dev.sinewich.serve.model.onnx}) and reads the
+ * loaded network ({@link dev.sinewich.serve.model.swin}); {@code ForwardEngines} picks one. Public
+ * so that those packages implement it; only the model calls it. Implementations are thread-safe.
  */
-interface ForwardEngine extends AutoCloseable {
+public interface ForwardEngine extends AutoCloseable {
 
     /**
      * Returns the engine's name, as in {@code sinewich.model.engine}.

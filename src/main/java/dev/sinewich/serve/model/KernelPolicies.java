@@ -1,6 +1,7 @@
 package dev.sinewich.serve.model;
 
 import ai.djl.Device;
+import dev.sinewich.serve.model.swin.BlockLinear;
 import java.util.List;
 import java.util.Map;
 

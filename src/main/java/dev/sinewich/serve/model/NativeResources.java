@@ -42,7 +42,7 @@ public final class NativeResources {
     private static NDManager root() {
         NDManager r = root;
         if (r == null) {
-            try (NDManager probe = Engine.getEngine(TorchOps.ENGINE).newBaseManager()) {
+            try (NDManager probe = Engine.getEngine(TensorStore.ENGINE).newBaseManager()) {
                 r = probe.getParentManager(); // the system manager, which never closes
             }
             root = r;

@@ -2,6 +2,7 @@ package dev.sinewich.serve.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.sinewich.serve.model.swin.BlockLinear;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**

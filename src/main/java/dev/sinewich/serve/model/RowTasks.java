@@ -5,9 +5,9 @@ import java.util.List;
 /**
  * Which task each row of a forward pass runs: rows are grouped so that each task's rows form one
  * contiguous segment, and every adapted linear applies a task's weight to its segment only.
- * Immutable; used by one pass.
+ * Immutable; used by one pass. Public for the engines, which read it; only the model makes it.
  */
-final class RowTasks {
+public final class RowTasks {
 
     /**
      * A contiguous run of rows [start, end) that share a task.
@@ -17,7 +17,7 @@ final class RowTasks {
      * @param start first row
      * @param end one past the last row
      */
-    record Segment(TaskRuntime task, TaskWeights weights, int start, int end) {}
+    public record Segment(TaskRuntime task, TaskWeights weights, int start, int end) {}
 
     private final List<Segment> segments;
     private final int rowCount;
@@ -32,13 +32,21 @@ final class RowTasks {
         this.rowCount = segments.get(segments.size() - 1).end();
     }
 
-    /** Returns the segments in row order. */
-    List<Segment> segments() {
+    /**
+     * Returns the segments in row order.
+     *
+     * @return the segments
+     */
+    public List<Segment> segments() {
         return segments;
     }
 
-    /** Returns the number of rows of the pass (after any multi-task expansion). */
-    int rowCount() {
+    /**
+     * Returns the number of rows of the pass (after any multi-task expansion).
+     *
+     * @return the rows
+     */
+    public int rowCount() {
         return rowCount;
     }
 }

@@ -6,6 +6,10 @@ import ai.djl.ndarray.NDManager;
 import dev.sinewich.serve.bundle.Bundle;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.bundle.TaskFile;
+import dev.sinewich.serve.model.swin.BlockLinear;
+import dev.sinewich.serve.model.swin.Decoder;
+import dev.sinewich.serve.model.swin.SwinBackbone;
+import dev.sinewich.serve.model.swin.WeightReader;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -95,8 +99,8 @@ public final class SinewichModel implements AutoCloseable {
      */
     public static SinewichModel load(Bundle bundle, Device device, KernelSettings kernelSettings,
             EngineSettings engineSettings) {
-        TorchOps.disableGradOnThisThread();
-        NDManager resident = NDManager.newBaseManager(device, TorchOps.ENGINE);
+        TensorStore.disableGradOnThisThread();
+        NDManager resident = NDManager.newBaseManager(device, TensorStore.ENGINE);
         try {
             WeightReader reader = new WeightReader(bundle, resident);
             SinewichConfig config = bundle.config();
@@ -110,7 +114,7 @@ public final class SinewichModel implements AutoCloseable {
             resident.cap();
             // measured before an engine that copies the network frees the originals
             long[] staticBytes = {backbone.baseBytes(), decoder.bytes()};
-            ForwardEngine engine = openEngine(engineSettings, device, config, backbone, decoder);
+            ForwardEngine engine = ForwardEngines.open(engineSettings, device, config, backbone, decoder);
             TaskRegistry tasks = null;
             try {
                 tasks = TaskRegistry.load(bundle, kernels, device);
@@ -130,19 +134,6 @@ public final class SinewichModel implements AutoCloseable {
         }
     }
 
-    private static ForwardEngine openEngine(EngineSettings settings, Device device, SinewichConfig config,
-            SwinBackbone backbone, Decoder decoder) {
-        String name = settings.resolve(device.isGpu());
-        if (name.equals(OnnxRuntimeForward.NAME)) {
-            if (device.isGpu()) {
-                throw new IllegalArgumentException("engine onnxruntime runs on a CPU; use engine pytorch or auto "
-                        + "for device " + device);
-            }
-            return OnnxRuntimeForward.open(config, backbone, decoder, settings.threads());
-        }
-        return new TorchForward(backbone, decoder, config.input());
-    }
-
     /**
      * Returns the engine that runs the network.
      *
@@ -160,7 +151,7 @@ public final class SinewichModel implements AutoCloseable {
      * @throws IllegalArgumentException for another choice, or {@code gpu} without a GPU
      */
     public static Device selectDevice(String choice) {
-        int gpus = Engine.getEngine(TorchOps.ENGINE).getGpuCount();
+        int gpus = Engine.getEngine(TensorStore.ENGINE).getGpuCount();
         switch (choice) {
             case "cpu":
                 return Device.cpu();
@@ -288,10 +279,10 @@ public final class SinewichModel implements AutoCloseable {
         items.forEach(tasks::validate);
         BatchLayout layout = BatchLayout.of(items);
         float[] input = stackInputs(items, layout);
-        TorchOps.disableGradOnThisThread();
+        TensorStore.disableGradOnThisThread();
         List<TaskWeights> leases = new ArrayList<>();
         List<TaskRuntime> used = new ArrayList<>();
-        try (NDManager scope = NDManager.newBaseManager(resident.getDevice(), TorchOps.ENGINE)) {
+        try (NDManager scope = NDManager.newBaseManager(resident.getDevice(), TensorStore.ENGINE)) {
             List<RowTasks.Segment> segments = new ArrayList<>();
             for (Map.Entry<String, int[]> e : layout.segments().entrySet()) {
                 TaskRuntime task = tasks.get(e.getKey());
@@ -319,7 +310,7 @@ public final class SinewichModel implements AutoCloseable {
                     ForwardItem item = items.get(slot.item());
                     results.get(slot.item()).put(slot.task(), pass.outputs(s, slot.firstRow() - segment.start(),
                             item.images().count(), item.images().height(), item.images().width(),
-                            OutputMaker.resolve(segment.task().spec().kind(), item.outputs())));
+                            OutputSelection.resolve(segment.task().spec().kind(), item.outputs())));
                 }
             }
             for (int i = 0; i < items.size(); i++) {

@@ -117,7 +117,7 @@ final class TaskRegistry {
         long total = 0;
         for (String t : item.tasks()) {
             SinewichConfig.Task spec = get(t).spec();
-            for (String name : OutputMaker.resolve(spec.kind(), item.outputs())) {
+            for (String name : OutputSelection.resolve(spec.kind(), item.outputs())) {
                 long channels = "labels".equals(name) ? 1 : spec.outputs();
                 total = saturatingAdd(total, saturatingMultiply(channels * item.images().count(), perImage));
             }

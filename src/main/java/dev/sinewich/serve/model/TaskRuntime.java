@@ -4,18 +4,19 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.core.Linear;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.bundle.TensorSource;
+import dev.sinewich.serve.model.swin.BlockLinear;
+import dev.sinewich.serve.model.swin.Memory;
 
 /**
  * Everything one task adds to the shared model: its per-stage frequencies ω_t and its small head
  * (per-task fuse bias and batch norm folded into one affine map, then the output 1×1 convolution).
  * Switching task means switching this object. It owns its arrays, so a task can be removed at run
- * time: it is freed when the last pass using it ends. Thread-safe.
+ * time: it is freed when the last pass using it ends. Public for the engines, which read its
+ * configuration and head; its life cycle stays with the model. Thread-safe.
  */
-final class TaskRuntime {
+public final class TaskRuntime {
 
     private static final float BN_EPS = 1e-5f;
 
@@ -68,7 +69,7 @@ final class TaskRuntime {
             shift[c] = (fuseBias[c] - mean[c]) * scale[c] + beta[c];
         }
         long[] outShape = source.shape(h + "out.weight");
-        NDManager owner = NDManager.newBaseManager(device, TorchOps.ENGINE);
+        NDManager owner = NDManager.newBaseManager(device, TensorStore.ENGINE);
         try {
             return new TaskRuntime(spec, omega, kernels, owner, owner.create(scale, new Shape(scale.length)),
                     owner.create(shift, new Shape(shift.length)),
@@ -109,8 +110,12 @@ final class TaskRuntime {
         }
     }
 
-    /** Returns the task's configuration. */
-    SinewichConfig.Task spec() {
+    /**
+     * Returns the task's configuration.
+     *
+     * @return the configuration
+     */
+    public SinewichConfig.Task spec() {
         return spec;
     }
 
@@ -142,22 +147,13 @@ final class TaskRuntime {
 
     /**
      * Returns the head's tensors, resident until the task is freed: the per-channel scale and
-     * shift (hidden), the output weight (outputs, hidden) and bias (outputs).
+     * shift (hidden), the output weight (outputs, hidden) and bias (outputs). An engine runs the
+     * head on the shared fused decoder features z (without bias) as ReLU(z · scale + shift), then
+     * the output 1×1 convolution, for the logits O.
      *
      * @return {scale, shift, outWeight, outBias}
      */
-    NDArray[] headTensors() {
+    public NDArray[] headTensors() {
         return new NDArray[] {scale, shift, outWeight, outBias};
-    }
-
-    /**
-     * Runs the head on the shared fused decoder features.
-     *
-     * @param fused (N, h0, w0, hidden) = conv1×1(X, decoder.fuse), without bias
-     * @return (N, h0, w0, outputs) logits O
-     */
-    NDArray head(NDArray fused) {
-        NDArray z = Activation.relu(fused.mul(scale).add(shift));
-        return Linear.linear(z, outWeight, outBias).singletonOrThrow();
     }
 }

@@ -2,12 +2,14 @@ package dev.sinewich.serve.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.sinewich.serve.model.swin.BlockLinear;
 
 /**
  * One forward pass's use of a task's weights: gives W_t for each adapted linear and, when closed,
- * releases whatever the kernel policy holds for the pass. Used by one thread at a time.
+ * releases whatever the kernel policy holds for the pass. Used by one thread at a time. Public
+ * for the engines, which ask it for W_t; only kernel policies implement it.
  */
-interface TaskWeights extends AutoCloseable {
+public interface TaskWeights extends AutoCloseable {
 
     /**
      * Returns the task's weight of an adapted linear.

@@ -8,7 +8,7 @@ import static dev.sinewich.serve.model.onnx.OnnxGraph.ints;
  * {@link OnnxGraph}, in the forms ONNX Runtime's optimiser recognises and fuses (MatMul + Add,
  * LayerNormalization, the erf GELU pattern). Not thread-safe (it writes into one graph).
  */
-public final class GraphOps {
+final class GraphOps {
 
     private static final float LAYER_NORM_EPS = 1e-5f;
 
@@ -19,7 +19,7 @@ public final class GraphOps {
      *
      * @param graph the graph
      */
-    public GraphOps(OnnxGraph graph) {
+    GraphOps(OnnxGraph graph) {
         this.g = graph;
     }
 
@@ -28,7 +28,7 @@ public final class GraphOps {
      *
      * @return the graph
      */
-    public OnnxGraph graph() {
+    OnnxGraph graph() {
         return g;
     }
 
@@ -40,7 +40,7 @@ public final class GraphOps {
      * @param bias a value of shape (out), or {@code null}
      * @return (…, out)
      */
-    public String linear(String x, String weightInOut, String bias) {
+    String linear(String x, String weightInOut, String bias) {
         String y = g.op("MatMul", new String[] {x, weightInOut});
         return bias == null ? y : g.op("Add", new String[] {y, bias});
     }
@@ -56,7 +56,7 @@ public final class GraphOps {
      * @param bias (out) values, or {@code null}
      * @return (…, out)
      */
-    public String linear(String x, String hint, float[] weight, int out, int in, float[] bias) {
+    String linear(String x, String hint, float[] weight, int out, int in, float[] bias) {
         String w = g.constant(hint + ".w", transpose(weight, out, in), in, out);
         String b = bias == null ? null : g.constant(hint + ".b", bias, out);
         return linear(x, w, b);
@@ -70,7 +70,7 @@ public final class GraphOps {
      * @param bias a value of shape (out), or {@code null}
      * @return (…, out)
      */
-    public String linearOutIn(String x, String weightOutIn, String bias) {
+    String linearOutIn(String x, String weightOutIn, String bias) {
         String wt = g.op("Transpose", new String[] {weightOutIn}, ints("perm", 1, 0));
         return linear(x, wt, bias);
     }
@@ -84,7 +84,7 @@ public final class GraphOps {
      * @param bias the shift
      * @return the normalised value
      */
-    public String layerNorm(String x, String hint, float[] weight, float[] bias) {
+    String layerNorm(String x, String hint, float[] weight, float[] bias) {
         String w = g.constant(hint + ".ln.w", weight, weight.length);
         String b = g.constant(hint + ".ln.b", bias, bias.length);
         return g.op("LayerNormalization", new String[] {x, w, b}, attr("axis", -1L),
@@ -97,7 +97,7 @@ public final class GraphOps {
      * @param x the input
      * @return GELU(x)
      */
-    public String gelu(String x) {
+    String gelu(String x) {
         String scaled = g.op("Div", new String[] {x, g.scalar((float) Math.sqrt(2.0))});
         String erf = g.op("Erf", new String[] {scaled});
         String plusOne = g.op("Add", new String[] {erf, g.scalar(1f)});
@@ -118,7 +118,7 @@ public final class GraphOps {
      * @param scale the factor of q·kᵀ
      * @return (B, S, heads·d)
      */
-    public String attention(String q, String k, String v, String bias, int heads, float scale) {
+    String attention(String q, String k, String v, String bias, int heads, float scale) {
         return g.microsoftOp("MultiHeadAttention", new String[] {q, k, v, "", "", bias},
                 attr("num_heads", (long) heads), attr("scale", scale));
     }
@@ -130,7 +130,7 @@ public final class GraphOps {
      * @param dims the new shape
      * @return the reshaped value
      */
-    public String reshape(String x, long... dims) {
+    String reshape(String x, long... dims) {
         return g.op("Reshape", new String[] {x, g.constant("shape", dims, dims.length)});
     }
 
@@ -141,7 +141,7 @@ public final class GraphOps {
      * @param perm the permutation
      * @return the transposed value
      */
-    public String transpose(String x, long... perm) {
+    String transpose(String x, long... perm) {
         return g.op("Transpose", new String[] {x}, ints("perm", perm));
     }
 
@@ -153,7 +153,7 @@ public final class GraphOps {
      * @param axis the axis
      * @return the gathered value
      */
-    public String gather(String x, long[] index, long axis) {
+    String gather(String x, long[] index, long axis) {
         String i = g.constant("index", index, index.length);
         return g.op("Gather", new String[] {x, i}, attr("axis", axis));
     }
@@ -165,7 +165,7 @@ public final class GraphOps {
      * @param i the index
      * @return x[i]
      */
-    public String pick(String x, long i) {
+    String pick(String x, long i) {
         return g.op("Gather", new String[] {x, g.constant("pick", new long[] {i})}, attr("axis", 0L));
     }
 
@@ -177,7 +177,7 @@ public final class GraphOps {
      * @param b right
      * @return the result
      */
-    public String binary(String op, String a, String b) {
+    String binary(String op, String a, String b) {
         return g.op(op, new String[] {a, b});
     }
 
@@ -188,7 +188,7 @@ public final class GraphOps {
      * @param x the input
      * @return the result
      */
-    public String unary(String op, String x) {
+    String unary(String op, String x) {
         return g.op(op, new String[] {x});
     }
 
@@ -201,7 +201,7 @@ public final class GraphOps {
      * @param scaleX the width factor
      * @return (N, h·scaleY, w·scaleX, C)
      */
-    public String resizeNhwc(String x, float scaleY, float scaleX) {
+    String resizeNhwc(String x, float scaleY, float scaleX) {
         String scales = g.constant("scales", new float[] {1f, scaleY, scaleX, 1f}, 4);
         return g.op("Resize", new String[] {x, "", scales}, attr("mode", "linear"),
                 attr("coordinate_transformation_mode", "half_pixel"));
@@ -218,7 +218,7 @@ public final class GraphOps {
      * @param stride the stride
      * @return the output
      */
-    public String conv(String x, String hint, float[] weight, float[] bias, long[] dims, long stride) {
+    String conv(String x, String hint, float[] weight, float[] bias, long[] dims, long stride) {
         String w = g.constant(hint + ".w", weight, dims);
         String b = g.constant(hint + ".b", bias, dims[0]);
         return g.op("Conv", new String[] {x, w, b}, ints("kernel_shape", dims[2], dims[3]),
@@ -233,7 +233,7 @@ public final class GraphOps {
      * @param cols columns
      * @return the (cols, rows) matrix
      */
-    public static float[] transpose(float[] m, int rows, int cols) {
+    static float[] transpose(float[] m, int rows, int cols) {
         float[] t = new float[m.length];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {

@@ -10,13 +10,13 @@ import java.util.List;
  * {@code ModelProto}. Values are named by the builder; constants become initializers with their
  * data inline. Field numbers are those of {@code onnx.proto}. Not thread-safe.
  */
-public final class OnnxGraph {
+final class OnnxGraph {
 
     /** The opset the graph is written against (LayerNormalization needs 17). */
-    public static final int OPSET = 17;
+    static final int OPSET = 17;
 
     /** The domain of ONNX Runtime's contributed operators. */
-    public static final String MICROSOFT = "com.microsoft";
+    static final String MICROSOFT = "com.microsoft";
 
     private static final long IR_VERSION = 8;
     private static final int FLOAT = 1;
@@ -37,12 +37,12 @@ public final class OnnxGraph {
      *
      * @param name the graph name
      */
-    public OnnxGraph(String name) {
+    OnnxGraph(String name) {
         this.name = name;
     }
 
     /** One node attribute. */
-    public static final class Attribute {
+    static final class Attribute {
         private final ProtoWriter proto;
 
         private Attribute(ProtoWriter proto) {
@@ -57,7 +57,7 @@ public final class OnnxGraph {
      * @param value the value
      * @return the attribute
      */
-    public static Attribute attr(String name, long value) {
+    static Attribute attr(String name, long value) {
         return new Attribute(new ProtoWriter().string(1, name).varint(3, value).varint(20, 2));
     }
 
@@ -68,7 +68,7 @@ public final class OnnxGraph {
      * @param value the value
      * @return the attribute
      */
-    public static Attribute attr(String name, float value) {
+    static Attribute attr(String name, float value) {
         return new Attribute(new ProtoWriter().string(1, name).float32(2, value).varint(20, 1));
     }
 
@@ -79,7 +79,7 @@ public final class OnnxGraph {
      * @param value the value
      * @return the attribute
      */
-    public static Attribute attr(String name, String value) {
+    static Attribute attr(String name, String value) {
         return new Attribute(new ProtoWriter().string(1, name).string(4, value).varint(20, 3));
     }
 
@@ -90,7 +90,7 @@ public final class OnnxGraph {
      * @param values the values
      * @return the attribute
      */
-    public static Attribute ints(String name, long... values) {
+    static Attribute ints(String name, long... values) {
         ProtoWriter p = new ProtoWriter().string(1, name);
         for (long v : values) {
             p.varint(8, v);
@@ -106,7 +106,7 @@ public final class OnnxGraph {
      * @param dims the dimensions
      * @return the name
      */
-    public String input(String name, long... dims) {
+    String input(String name, long... dims) {
         inputs.add(valueInfo(name, dims));
         return name;
     }
@@ -118,7 +118,7 @@ public final class OnnxGraph {
      * @param dims the dimensions
      * @return the name
      */
-    public String inputInt64(String name, long... dims) {
+    String inputInt64(String name, long... dims) {
         inputs.add(valueInfo(name, dims, INT64));
         return name;
     }
@@ -128,7 +128,7 @@ public final class OnnxGraph {
      *
      * @param value the value to expose
      */
-    public void output(String value) {
+    void output(String value) {
         outputs.add(valueInfo(value, null, FLOAT));
     }
 
@@ -137,7 +137,7 @@ public final class OnnxGraph {
      *
      * @param value the value to expose
      */
-    public void outputInt32(String value) {
+    void outputInt32(String value) {
         outputs.add(valueInfo(value, null, INT32));
     }
 
@@ -172,7 +172,7 @@ public final class OnnxGraph {
      * @param dims the dimensions
      * @return the constant's name
      */
-    public String constant(String hint, float[] values, long... dims) {
+    String constant(String hint, float[] values, long... dims) {
         ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         raw.asFloatBuffer().put(values);
         return initializer(hint, FLOAT, raw.array(), dims);
@@ -186,7 +186,7 @@ public final class OnnxGraph {
      * @param dims the dimensions (none for a scalar)
      * @return the constant's name
      */
-    public String constant(String hint, long[] values, long... dims) {
+    String constant(String hint, long[] values, long... dims) {
         ByteBuffer raw = ByteBuffer.allocate(values.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         raw.asLongBuffer().put(values);
         return initializer(hint, INT64, raw.array(), dims);
@@ -198,7 +198,7 @@ public final class OnnxGraph {
      * @param value the value
      * @return the constant's name
      */
-    public String scalar(float value) {
+    String scalar(float value) {
         return constant("scalar", new float[] {value});
     }
 
@@ -222,7 +222,7 @@ public final class OnnxGraph {
      * @param attributes its attributes
      * @return the output's name
      */
-    public String op(String opType, String[] in, Attribute... attributes) {
+    String op(String opType, String[] in, Attribute... attributes) {
         return op(opType, 1, in, attributes)[0];
     }
 
@@ -235,7 +235,7 @@ public final class OnnxGraph {
      * @param attributes its attributes
      * @return the outputs' names
      */
-    public String[] op(String opType, int outputCount, String[] in, Attribute... attributes) {
+    String[] op(String opType, int outputCount, String[] in, Attribute... attributes) {
         return node("", opType, outputCount, in, attributes);
     }
 
@@ -248,7 +248,7 @@ public final class OnnxGraph {
      * @param attributes its attributes
      * @return the output's name
      */
-    public String microsoftOp(String opType, String[] in, Attribute... attributes) {
+    String microsoftOp(String opType, String[] in, Attribute... attributes) {
         usesMicrosoft = true;
         return node(MICROSOFT, opType, 1, in, attributes)[0];
     }
@@ -281,7 +281,7 @@ public final class OnnxGraph {
      * @param outputName the name
      * @return the name
      */
-    public String identity(String value, String outputName) {
+    String identity(String value, String outputName) {
         nodes.add(new ProtoWriter().string(1, value).string(2, outputName).string(3, outputName + "_node")
                 .string(4, "Identity"));
         return outputName;
@@ -292,7 +292,7 @@ public final class OnnxGraph {
      *
      * @return a serialised {@code ModelProto}
      */
-    public byte[] toModel() {
+    byte[] toModel() {
         ProtoWriter graph = new ProtoWriter((int) Math.min(Integer.MAX_VALUE - 64, constantBytes + (1 << 16)));
         nodes.forEach(n -> graph.message(1, n));
         graph.string(2, name);

@@ -25,16 +25,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * the way. Task weights are handed over as direct buffers and wrapped, not copied.
  *
  * <p>Thread-safe: ONNX Runtime sessions accept concurrent runs, and every per-call buffer is the
- * calling thread's own.
+ * calling thread's own. Public only for {@link #version()}, which benchmarks report; the engine
+ * ({@link OnnxRuntimeForward}) is its one user.
  */
 public final class OrtNetwork implements AutoCloseable {
 
     /** The prefix's input name: (N, 3, H, W) normalised images. */
-    public static final String IMAGE = "image";
+    static final String IMAGE = "image";
     /** The prefix's output and the suffix's input: (N, L, C) tokens. */
-    public static final String TOKENS = "tokens";
+    static final String TOKENS = "tokens";
     /** The suffix's output: (N, L, K) logits. */
-    public static final String LOGITS = "logits";
+    static final String LOGITS = "logits";
 
     private static final int RETAINED_BYTES = 32 << 20;
     private static final int IMAGE_BUFFER = 0;
@@ -73,7 +74,7 @@ public final class OrtNetwork implements AutoCloseable {
      * @return the network
      * @throws IllegalStateException when ONNX Runtime refuses a model
      */
-    public static OrtNetwork open(byte[] prefixModel, byte[] suffixModel, int threads, long tokens, long channels) {
+    static OrtNetwork open(byte[] prefixModel, byte[] suffixModel, int threads, long tokens, long channels) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession first = null;
@@ -120,7 +121,7 @@ public final class OrtNetwork implements AutoCloseable {
      * @param width W
      * @return (N, L, C) tokens in this thread's buffer
      */
-    public FloatBuffer prefix(float[] images, int count, int height, int width) {
+    FloatBuffer prefix(float[] images, int count, int height, int width) {
         FloatBuffer in = buffer(IMAGE_BUFFER, images.length);
         in.put(images).rewind();
         FloatBuffer out = buffer(TOKEN_BUFFER, count * tokens * channels);
@@ -139,7 +140,7 @@ public final class OrtNetwork implements AutoCloseable {
      * @param output the output name
      * @return true for {@code probabilities} and {@code normals}
      */
-    public static boolean perChannel(String output) {
+    static boolean perChannel(String output) {
         return output.equals("probabilities") || output.equals("normals");
     }
 
@@ -151,7 +152,7 @@ public final class OrtNetwork implements AutoCloseable {
      * @param count how many
      * @return a view of their tokens
      */
-    public FloatBuffer images(FloatBuffer tokens, int first, int count) {
+    FloatBuffer images(FloatBuffer tokens, int first, int count) {
         long perImage = this.tokens * channels;
         return tokens.duplicate().position((int) (first * perImage)).limit((int) ((first + count) * perImage)).slice();
     }
@@ -162,7 +163,7 @@ public final class OrtNetwork implements AutoCloseable {
      * @param floats the values it must hold
      * @return a direct buffer in native order of exactly that many values
      */
-    public FloatBuffer logitsBuffer(long floats) {
+    FloatBuffer logitsBuffer(long floats) {
         return buffer(LOGIT_BUFFER, floats);
     }
 
@@ -177,7 +178,7 @@ public final class OrtNetwork implements AutoCloseable {
      * @param outputs K, logits per token
      * @param into a direct buffer of exactly rows · L · K values that receives the logits
      */
-    public void suffix(FloatBuffer tokens, long[] rows, int rowCount, Map<String, TensorView> taskInputs,
+    void suffix(FloatBuffer tokens, long[] rows, int rowCount, Map<String, TensorView> taskInputs,
             int outputs, FloatBuffer into) {
         long perImage = this.tokens * channels;
         FloatBuffer in = tokens;
@@ -222,7 +223,7 @@ public final class OrtNetwork implements AutoCloseable {
      *     {@code labels}, a {@code FloatBuffer} of (n, K, h, w) for probabilities and normals and of
      *     (n, h, w) otherwise), valid until its next call of this method
      */
-    public Map<String, Buffer> outputs(FloatBuffer logits, long[] logitShape, int height, int width,
+    Map<String, Buffer> outputs(FloatBuffer logits, long[] logitShape, int height, int width,
             List<String> wanted) {
         long n = logitShape[0];
         long k = logitShape[3];
@@ -284,7 +285,7 @@ public final class OrtNetwork implements AutoCloseable {
      * @param data a direct buffer in native order holding the values
      * @param shape the dimensions
      */
-    public record TensorView(FloatBuffer data, long[] shape) {}
+    record TensorView(FloatBuffer data, long[] shape) {}
 
     private static OnnxTensor track(List<OnnxTensor> owned, OnnxTensor tensor) {
         owned.add(tensor);

@@ -1,21 +1,26 @@
-package dev.sinewich.serve.model;
+package dev.sinewich.serve.model.torch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.sinewich.serve.bundle.SinewichConfig;
+import dev.sinewich.serve.model.ForwardEngine;
+import dev.sinewich.serve.model.RowTasks;
+import dev.sinewich.serve.model.swin.Decoder;
+import dev.sinewich.serve.model.swin.SwinBackbone;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The PyTorch engine (DJL + libtorch): runs the resident backbone and decoder op by op on the
- * pass's NDArrays, on a CPU or a GPU. Immutable and thread-safe.
+ * pass's NDArrays, on a CPU or a GPU. Public for the model's engine choice; a pass reaches it only
+ * through {@link ForwardEngine}. Immutable and thread-safe.
  */
-final class TorchForward implements ForwardEngine {
+public final class TorchForward implements ForwardEngine {
 
     /** The engine's name in settings and metadata. */
-    static final String NAME = "pytorch";
+    public static final String NAME = "pytorch";
 
     private final SwinBackbone backbone;
     private final Decoder decoder;
@@ -31,7 +36,7 @@ final class TorchForward implements ForwardEngine {
      * @param decoder the decoder
      * @param input the model input: its size, mean and standard deviation
      */
-    TorchForward(SwinBackbone backbone, Decoder decoder, SinewichConfig.Input input) {
+    public TorchForward(SwinBackbone backbone, Decoder decoder, SinewichConfig.Input input) {
         this.backbone = backbone;
         this.decoder = decoder;
         this.height = input.height();
@@ -50,11 +55,13 @@ final class TorchForward implements ForwardEngine {
         Shape channels = new Shape(1, 3, 1, 1);
         NDArray x = scope.create(input, new Shape(images, 3, height, width))
                 .sub(scope.create(mean, channels)).div(scope.create(std, channels));
-        List<NDArray> features = backbone.features(x, rows, expansion == null ? null : scope.create(expansion));
-        NDArray fused = decoder.fuse(features);
+        List<NDArray> features = BackboneForward.features(backbone, x, rows,
+                expansion == null ? null : scope.create(expansion));
+        NDArray fused = DecoderForward.fuse(decoder, features);
         List<NDArray> logits = new ArrayList<>();
         for (RowTasks.Segment segment : rows.segments()) {
-            logits.add(segment.task().head(fused.get(new NDIndex("{}:{}", segment.start(), segment.end()))));
+            NDArray rowsOfTask = fused.get(new NDIndex("{}:{}", segment.start(), segment.end()));
+            logits.add(DecoderForward.head(segment.task(), rowsOfTask));
         }
         return (segment, firstRow, count, h, w, names) -> OutputMaker.make(
                 rows.segments().get(segment).task().spec().kind(),

@@ -1,4 +1,4 @@
-package dev.sinewich.serve.model;
+package dev.sinewich.serve.model.swin;
 
 /**
  * How one Swin block of a given feature-map size visits its windows, worked out once in plain Java
@@ -7,7 +7,7 @@ package dev.sinewich.serve.model;
  * partition, and the shifted-window attention mask. Padding, shift and partition become one gather
  * of token rows, and their reversal plus the crop another. Immutable and thread-safe.
  */
-final class WindowPlan {
+public final class WindowPlan {
 
     /** The mask value torchvision gives to pairs of tokens from different shifted regions. */
     static final float MASKED = -100f;
@@ -46,36 +46,58 @@ final class WindowPlan {
         return (value + multiple - 1) / multiple * multiple;
     }
 
-    /** Returns whether any padding is needed, i.e. whether the gather reads the zero row. */
-    boolean padded() {
+    /**
+     * Returns whether any padding is needed, i.e. whether the gather reads the zero row.
+     *
+     * @return true when the map is padded to a multiple of the window
+     */
+    public boolean padded() {
         return paddedHeight != height || paddedWidth != width;
     }
 
-    /** Returns whether the mask applies (torchvision: the sum of the shifts is positive). */
-    boolean shifted() {
+    /**
+     * Returns whether the mask applies (torchvision: the sum of the shifts is positive).
+     *
+     * @return true for a shifted block with a shift left
+     */
+    public boolean shifted() {
         return shiftY + shiftX > 0;
     }
 
-    /** Returns the number of windows. */
-    int windows() {
+    /**
+     * Returns the number of windows.
+     *
+     * @return the windows per image
+     */
+    public int windows() {
         return (paddedHeight / window) * (paddedWidth / window);
     }
 
-    /** Returns the tokens per window. */
-    int tokens() {
+    /**
+     * Returns the tokens per window.
+     *
+     * @return L = window²
+     */
+    public int tokens() {
         return window * window;
     }
 
     /**
      * Returns, for each windowed token k (window-major, then raster inside the window), the raster
      * index of the token of the unpadded h×w map it reads, or h·w for the appended zero row.
+     *
+     * @return a copy of the index, windows · tokens long
      */
-    long[] gatherIndex() {
+    public long[] gatherIndex() {
         return gather.clone();
     }
 
-    /** Returns, for each token of the unpadded h×w map in raster order, its windowed index k. */
-    long[] scatterIndex() {
+    /**
+     * Returns, for each token of the unpadded h×w map in raster order, its windowed index k.
+     *
+     * @return a copy of the index, h · w long
+     */
+    public long[] scatterIndex() {
         return scatter.clone();
     }
 

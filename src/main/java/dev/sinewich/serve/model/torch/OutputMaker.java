@@ -1,17 +1,18 @@
-package dev.sinewich.serve.model;
+package dev.sinewich.serve.model.torch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Activation;
 import dev.sinewich.serve.bundle.TaskKind;
+import dev.sinewich.serve.model.OutputTensor;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
- * Turns decoder logits into the outputs of SPEC §4.8: resize straight to the image as received,
- * then argmax / softmax, ReLU, unit normalisation or sigmoid by task kind. Stateless and
+ * Turns decoder logits into the outputs of SPEC §4.8 on the PyTorch engine: resize straight to the
+ * image as received, then argmax / softmax, ReLU, unit normalisation or sigmoid by task kind. Which
+ * outputs a request gets is decided before (the model's {@code OutputSelection}). Stateless and
  * thread-safe.
  */
 final class OutputMaker {
@@ -19,27 +20,6 @@ final class OutputMaker {
     private static final float NORMAL_EPS = 1e-12f;
 
     private OutputMaker() {}
-
-    /**
-     * Picks a task's outputs from a request's output names: the kind's outputs that are named, or
-     * its default output when none is.
-     *
-     * @param kind the task kind
-     * @param requested the output names of the request (any task's)
-     * @return the outputs to make
-     */
-    static Set<String> resolve(TaskKind kind, Set<String> requested) {
-        Set<String> mine = new LinkedHashSet<>();
-        for (String name : kind.outputNames()) {
-            if (requested.contains(name)) {
-                mine.add(name);
-            }
-        }
-        if (mine.isEmpty()) {
-            mine.add(kind.outputNames().get(0));
-        }
-        return mine;
-    }
 
     /**
      * Makes the requested outputs of one task.

@@ -1,42 +1,27 @@
-package dev.sinewich.serve.model;
+package dev.sinewich.serve.model.torch;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.norm.LayerNorm;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 
 /**
- * The few PyTorch operations the DJL NDArray API does not expose directly. Stateless and
- * thread-safe.
+ * The few PyTorch operations the DJL NDArray API does not expose directly, and torchvision's
+ * LayerNorm as every layer of the network uses it. Stateless and thread-safe. (The engine name and
+ * per-thread grad mode are the tensor store's: {@link dev.sinewich.serve.model.TensorStore}.)
  */
 final class TorchOps {
-
-    /** The DJL engine every array of the model belongs to. */
-    static final String ENGINE = "PyTorch";
 
     /** PyTorch's interpolation mode code for bilinear. */
     private static final int BILINEAR = 2;
 
-    private static final ThreadLocal<Boolean> GRAD_OFF = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    /** torchvision's LayerNorm epsilon. */
+    private static final float LAYER_NORM_EPS = 1e-5f;
 
     private TorchOps() {}
-
-    /**
-     * Turns autograd off on the calling thread. PyTorch's grad mode is thread-local and DJL turns it
-     * off only on the thread that started the engine; without this every inference thread would
-     * build autograd graphs and leak memory.
-     */
-    static void disableGradOnThisThread() {
-        if (!GRAD_OFF.get()) {
-            Engine.getEngine(ENGINE); // loads libtorch before the first JNI call
-
-            JniUtils.setGradMode(false);
-            GRAD_OFF.set(Boolean.TRUE);
-        }
-    }
 
     /**
      * Bilinear resize with align_corners = false and no antialiasing, as
@@ -98,5 +83,18 @@ final class TorchOps {
      */
     static NDArray takeAxis1(NDArray x, NDArray index) {
         return x.get(new NDIndex(":, {}", index));
+    }
+
+    /**
+     * LayerNorm over the last axis with torchvision's epsilon.
+     *
+     * @param x (…, channels)
+     * @param channels the last axis' length
+     * @param weight (channels)
+     * @param bias (channels)
+     * @return (…, channels), owned by x's manager
+     */
+    static NDArray layerNorm(NDArray x, long channels, NDArray weight, NDArray bias) {
+        return LayerNorm.layerNorm(x, new Shape(channels), weight, bias, LAYER_NORM_EPS).singletonOrThrow();
     }
 }

@@ -1,13 +1,16 @@
-package dev.sinewich.serve.model;
+package dev.sinewich.serve.model.onnx;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.bundle.TaskKind;
-import dev.sinewich.serve.model.onnx.GraphOps;
-import dev.sinewich.serve.model.onnx.OnnxGraph;
-import dev.sinewich.serve.model.onnx.OrtNetwork;
+import dev.sinewich.serve.model.ForwardEngine;
+import dev.sinewich.serve.model.OutputTensor;
+import dev.sinewich.serve.model.RowTasks;
 import dev.sinewich.serve.model.onnx.OrtNetwork.TensorView;
+import dev.sinewich.serve.model.swin.BlockLinear;
+import dev.sinewich.serve.model.swin.Decoder;
+import dev.sinewich.serve.model.swin.SwinBackbone;
 import java.nio.Buffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -26,12 +29,13 @@ import java.util.Set;
  * task-independent prefix, with every weight a constant, and the rest, where each adapted linear's
  * task weight W_t and the task's head are graph inputs bound per call. So one session serves every
  * task: switching task binds other tensors, which the kernel policy provides as usual (cached or
- * derived per pass) and which are handed over without a copy. Thread-safe.
+ * derived per pass) and which are handed over without a copy. Public for the model's engine
+ * choice; a pass reaches it only through {@link ForwardEngine}. Thread-safe.
  */
-final class OnnxRuntimeForward implements ForwardEngine {
+public final class OnnxRuntimeForward implements ForwardEngine {
 
     /** The engine's name in settings and metadata. */
-    static final String NAME = "onnxruntime";
+    public static final String NAME = "onnxruntime";
 
 
     private static final String[] HEAD_INPUTS = {"head.scale", "head.shift", "head.weight", "head.bias"};
@@ -61,14 +65,16 @@ final class OnnxRuntimeForward implements ForwardEngine {
      * @param threads intra-op threads, 0 for ONNX Runtime's default
      * @return the engine
      */
-    static OnnxRuntimeForward open(SinewichConfig config, SwinBackbone backbone, Decoder decoder, int threads) {
+    public static OnnxRuntimeForward open(SinewichConfig config, SwinBackbone backbone, Decoder decoder,
+            int threads) {
         int h0 = config.input().height() / config.backbone().patchSize();
         int w0 = config.input().width() / config.backbone().patchSize();
         int c0 = config.backbone().embedDim();
         OnnxGraph prefix = new OnnxGraph("sinewich-prefix");
         GraphOps p = new GraphOps(prefix);
         String image = prefix.input(OrtNetwork.IMAGE, -1, 3, config.input().height(), config.input().width());
-        prefix.identity(backbone.emitPrefix(p, normalise(p, image, config.input()), h0, w0), OrtNetwork.TOKENS);
+        prefix.identity(BackboneEmitter.emitPrefix(backbone, p, normalise(p, image, config.input()), h0, w0),
+                OrtNetwork.TOKENS);
         prefix.output(OrtNetwork.TOKENS);
 
         OnnxGraph rest = new OnnxGraph("sinewich-task");
@@ -79,7 +85,8 @@ final class OnnxRuntimeForward implements ForwardEngine {
         for (int i = 0; i < adapted.size(); i++) {
             weights.put(adapted.get(i), rest.input(weightInput(i), adapted.get(i).shape()));
         }
-        String fused = decoder.emit(r, backbone.emitRest(r, tokens, h0, w0, weights), h0, w0);
+        String fused = DecoderEmitter.emit(decoder, r, BackboneEmitter.emitRest(backbone, r, tokens, h0, w0, weights),
+                h0, w0);
         int hidden = config.decoder().hidden();
         String scale = rest.input(HEAD_INPUTS[0], hidden);
         String shift = rest.input(HEAD_INPUTS[1], hidden);

@@ -1,10 +1,11 @@
-package dev.sinewich.serve.model;
+package dev.sinewich.serve.model.torch;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.sinewich.serve.model.TensorStore;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +14,7 @@ class TorchOpsTest {
 
     @BeforeAll
     static void engine() {
-        TorchOps.disableGradOnThisThread();
+        TensorStore.disableGradOnThisThread();
     }
 
     @Test
@@ -24,7 +25,7 @@ class TorchOpsTest {
         for (int i = 0; i < 16; i++) {
             v[i] = (i * 7) % 5 + (i / 4) * 0.5f;
         }
-        try (NDManager manager = NDManager.newBaseManager(TorchOps.ENGINE)) {
+        try (NDManager manager = NDManager.newBaseManager(TensorStore.ENGINE)) {
             NDArray x = manager.create(v, new Shape(1, 1, 4, 4));
             float[] got = TorchOps.bilinear(x, 2, 2).toFloatArray();
             float[] want = new float[4];
@@ -42,7 +43,7 @@ class TorchOpsTest {
     void shrinkingOneAxisAndEnlargingTheOtherMatchesTwoTapInterpolation() {
         // rows 3 -> 2: sources 0.25 and 1.75; cols 2 -> 4: sources 0 (clamped), 0.25, 0.75, 1
         float[] v = {0, 4, 8, 12, 16, 20};
-        try (NDManager manager = NDManager.newBaseManager(TorchOps.ENGINE)) {
+        try (NDManager manager = NDManager.newBaseManager(TensorStore.ENGINE)) {
             NDArray x = manager.create(v, new Shape(1, 1, 3, 2));
             float[] got = TorchOps.bilinear(x, 2, 4).toFloatArray();
             float[] row0 = {0.75f * 0 + 0.25f * 8, 0.75f * 4 + 0.25f * 12};

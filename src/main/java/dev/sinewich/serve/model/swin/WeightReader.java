@@ -1,4 +1,4 @@
-package dev.sinewich.serve.model;
+package dev.sinewich.serve.model.swin;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -6,10 +6,10 @@ import ai.djl.ndarray.types.Shape;
 import dev.sinewich.serve.bundle.Bundle;
 
 /**
- * Copies bundle tensors into NDArrays owned by a given manager. Not thread-safe (a bundle is read
- * by one thread at load).
+ * Copies bundle tensors into NDArrays owned by a given manager, for the network's layers to load
+ * from. Not thread-safe (a bundle is read by one thread at load).
  */
-final class WeightReader {
+public final class WeightReader {
 
     private final Bundle bundle;
     private final NDManager resident;
@@ -20,7 +20,7 @@ final class WeightReader {
      * @param bundle the validated bundle
      * @param resident the manager that owns what the model keeps
      */
-    WeightReader(Bundle bundle, NDManager resident) {
+    public WeightReader(Bundle bundle, NDManager resident) {
         this.bundle = bundle;
         this.resident = resident;
     }

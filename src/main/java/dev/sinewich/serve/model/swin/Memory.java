@@ -1,9 +1,12 @@
-package dev.sinewich.serve.model;
+package dev.sinewich.serve.model.swin;
 
 import ai.djl.ndarray.NDArray;
 
-/** Byte accounting of resident arrays. Stateless and thread-safe. */
-final class Memory {
+/**
+ * Byte accounting of resident arrays, for the network's layers and the model's tasks alike (public
+ * for the latter, in {@code dev.sinewich.serve.model}). Stateless and thread-safe.
+ */
+public final class Memory {
 
     private Memory() {}
 
@@ -13,7 +16,7 @@ final class Memory {
      * @param arrays the arrays
      * @return their total size in bytes
      */
-    static long bytes(NDArray... arrays) {
+    public static long bytes(NDArray... arrays) {
         long total = 0;
         for (NDArray a : arrays) {
             if (a != null) {
