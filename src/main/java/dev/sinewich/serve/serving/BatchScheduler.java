@@ -18,6 +18,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
 
@@ -25,7 +26,8 @@ import org.jboss.logging.Logger;
  * The one scheduler in front of the model: a bounded queue (a request that finds it full is refused
  * at once), dynamic batching (a pass takes waiting requests of any task until it has
  * {@code maxBatchSize} rows or its first request has waited {@code maxDelay}; it waits only while
- * requests arrive closer together than {@code maxDelay}, see {@link ArrivalGaps}), a deadline per
+ * requests arrive closer together than {@code maxDelay}, see {@link ArrivalGaps}; one worker at a
+ * time forms a pass, the others run theirs), a deadline per
  * request (it then fails with {@link DeadlineExceededException}; a request whose caller went away
  * or whose deadline passed is skipped, not computed), and an orderly shutdown that finishes
  * everything accepted. Knows nothing of HTTP or gRPC. Thread-safe.
@@ -38,6 +40,12 @@ public final class BatchScheduler {
     private final SchedulerSettings settings;
     /** Waiting jobs; a job taken but left out of a pass goes back to its head. Bounded by {@link #waiting}. */
     private final BlockingDeque<Job> queue = new LinkedBlockingDeque<>();
+    /**
+     * Held by the one worker that forms the next pass: the others wait for it instead of each
+     * taking a job and waiting for company on its own (with several idle workers, requests arriving
+     * one by one would otherwise each start a pass of their own).
+     */
+    private final ReentrantLock forming = new ReentrantLock();
     /** Jobs accepted and not yet taken into a pass (the queue's length, kept exact for admission). */
     private final AtomicInteger waiting = new AtomicInteger();
     private final ScheduledExecutorService timers;
@@ -289,9 +297,18 @@ public final class BatchScheduler {
     private void work() {
         while (running || !queue.isEmpty()) {
             try {
-                Job first = take(50_000_000L);
-                if (first != null) {
-                    run(gather(first));
+                List<Job> batch = null;
+                forming.lockInterruptibly();
+                try {
+                    Job first = take(50_000_000L);
+                    if (first != null) {
+                        batch = gather(first);
+                    }
+                } finally {
+                    forming.unlock();
+                }
+                if (batch != null) {
+                    run(batch);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

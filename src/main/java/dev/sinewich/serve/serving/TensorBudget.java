@@ -49,15 +49,6 @@ public final class TensorBudget {
     }
 
     /**
-     * Returns a budget with no practical limit, for requests built outside a server (tools, tests).
-     *
-     * @return the budget
-     */
-    public static TensorBudget unlimited() {
-        return new TensorBudget(Long.MAX_VALUE);
-    }
-
-    /**
      * Opens a lease for one request, holding nothing yet; close it when the request is over.
      *
      * @return the lease

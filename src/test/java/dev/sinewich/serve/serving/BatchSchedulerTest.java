@@ -67,7 +67,7 @@ class BatchSchedulerTest {
         }
         return new InferenceRequest(model.config().name(),
                 ForwardItem.of(new ImageBatch(n, 24, 20, p), task, Set.of()), deadline,
-                TensorBudget.unlimited().lease());
+                new TensorBudget(Long.MAX_VALUE).lease());
     }
 
     @Test
@@ -88,6 +88,28 @@ class BatchSchedulerTest {
             if (actual.floats() != null) {
                 assertArrayEquals(expected.get(0).floats(), actual.floats(), 1e-5f, tasks.get(i));
             }
+        }
+        assertEquals(1, s.stats().passes());
+        s.shutdown(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void withSeveralIdleWorkersRequestsArrivingOneByOneStillShareOnePass() throws Exception {
+        BatchScheduler s = new BatchScheduler(name -> model, new SchedulerSettings(4, 16, 4,
+                Duration.ofSeconds(120), Duration.ofSeconds(60), Duration.ofMinutes(5)));
+        s.start();
+        List<CompletableFuture<InferenceResult>> results = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            results.add(s.submit(request("depth", 1, i, null)));
+            // each arrives once the one before has been taken by a worker, which waits for company
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (s.pending() > 0 && System.nanoTime() < until) {
+                Thread.sleep(1);
+            }
+            Thread.sleep(20);
+        }
+        for (CompletableFuture<InferenceResult> r : results) {
+            assertEquals(4, r.get(60, TimeUnit.SECONDS).batchRows(), "one worker forms the pass, the idle ones wait");
         }
         assertEquals(1, s.stats().passes());
         s.shutdown(Duration.ofSeconds(30));
@@ -143,7 +165,7 @@ class BatchSchedulerTest {
     void badRequestsFailAtSubmissionAndAStaleOneFailsAlone() throws Exception {
         BatchScheduler s = scheduler(8, 8, Duration.ZERO);
         assertThrows(ModelNotFoundException.class, () -> s.submit(new InferenceRequest("nope",
-                request("depth", 1, 1, null).item(), null, TensorBudget.unlimited().lease())));
+                request("depth", 1, 1, null).item(), null, new TensorBudget(Long.MAX_VALUE).lease())));
         assertThrows(InvalidInputException.class, () -> s.submit(request("sky", 1, 1, null)));
         assertThrows(InvalidInputException.class, () -> s.submit(request("depth", 1, 1, Duration.ofHours(1))));
         s.start();
