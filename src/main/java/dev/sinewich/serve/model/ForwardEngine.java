@@ -52,6 +52,15 @@ public interface ForwardEngine extends AutoCloseable {
          * @return the outputs in the kind's order, batch first
          */
         List<OutputTensor> outputs(int segment, int firstRow, int count, int height, int width, Set<String> names);
+
+        /**
+         * Says that a segment's outputs are all made, so that its logits may be freed before the
+         * pass ends.
+         *
+         * @param segment the segment's index
+         */
+        default void release(int segment) {
+        }
     }
 
     /** Frees what the engine holds. */

@@ -312,6 +312,7 @@ public final class SinewichModel implements AutoCloseable {
                             item.images().count(), item.images().height(), item.images().width(),
                             OutputSelection.resolve(segment.task().spec().kind(), item.outputs())));
                 }
+                pass.release(s);
             }
             for (int i = 0; i < items.size(); i++) {
                 Map<String, List<OutputTensor>> ordered = new LinkedHashMap<>();

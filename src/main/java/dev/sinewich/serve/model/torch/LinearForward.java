@@ -40,9 +40,13 @@ final class LinearForward {
         long perRow = x.getShape().get(0) / rows.rowCount();
         NDList parts = new NDList(segments.size());
         for (RowTasks.Segment segment : segments) {
-            NDArray slice = x.get(new NDIndex("{}:{}", segment.start() * perRow, segment.end() * perRow));
-            parts.add(Linear.linear(slice, segment.weights().weight(linear, scope), linear.bias()).singletonOrThrow());
+            try (NDArray slice = x.get(new NDIndex("{}:{}", segment.start() * perRow, segment.end() * perRow))) {
+                parts.add(Linear.linear(slice, segment.weights().weight(linear, scope), linear.bias())
+                        .singletonOrThrow());
+            }
         }
-        return NDArrays.concat(parts, 0);
+        NDArray joined = NDArrays.concat(parts, 0);
+        parts.close();
+        return joined;
     }
 }

@@ -6,11 +6,13 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.model.ForwardEngine;
+import dev.sinewich.serve.model.OutputTensor;
 import dev.sinewich.serve.model.RowTasks;
 import dev.sinewich.serve.model.swin.Decoder;
 import dev.sinewich.serve.model.swin.SwinBackbone;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The PyTorch engine (DJL + libtorch): runs the resident backbone and decoder op by op on the
@@ -52,20 +54,41 @@ public final class TorchForward implements ForwardEngine {
 
     @Override
     public Pass run(float[] input, int images, RowTasks rows, long[] expansion, NDManager scope) {
-        Shape channels = new Shape(1, 3, 1, 1);
-        NDArray x = scope.create(input, new Shape(images, 3, height, width))
-                .sub(scope.create(mean, channels)).div(scope.create(std, channels));
-        List<NDArray> features = BackboneForward.features(backbone, x, rows,
-                expansion == null ? null : scope.create(expansion));
+        // every intermediate is closed as soon as nothing needs it, so that a pass's peak native
+        // memory is one stage's working set plus what the next step reads, not the whole network's
+        List<NDArray> features;
+        try (NDManager local = scope.newSubManager()) {
+            Shape channels = new Shape(1, 3, 1, 1);
+            NDArray x = local.create(input, new Shape(images, 3, height, width))
+                    .sub(local.create(mean, channels)).div(local.create(std, channels));
+            features = BackboneForward.features(backbone, x, rows, expansion == null ? null : local.create(expansion));
+            features.forEach(f -> f.attach(scope));
+        }
         NDArray fused = DecoderForward.fuse(decoder, features);
+        features.forEach(NDArray::close);
         List<NDArray> logits = new ArrayList<>();
         for (RowTasks.Segment segment : rows.segments()) {
-            NDArray rowsOfTask = fused.get(new NDIndex("{}:{}", segment.start(), segment.end()));
-            logits.add(DecoderForward.head(segment.task(), rowsOfTask));
+            try (NDArray rowsOfTask = fused.get(new NDIndex("{}:{}", segment.start(), segment.end()))) {
+                logits.add(DecoderForward.head(segment.task(), rowsOfTask));
+            }
         }
-        return (segment, firstRow, count, h, w, names) -> OutputMaker.make(
-                rows.segments().get(segment).task().spec().kind(),
-                logits.get(segment).get(new NDIndex("{}:{}", firstRow, firstRow + count)), h, w, names);
+        fused.close();
+        return new Pass() {
+            @Override
+            public List<OutputTensor> outputs(int segment, int firstRow, int count, int h, int w, Set<String> names) {
+                NDArray all = logits.get(segment);
+                try (NDManager local = scope.newSubManager()) {
+                    all.tempAttach(local);
+                    return OutputMaker.make(rows.segments().get(segment).task().spec().kind(),
+                            all.get(new NDIndex("{}:{}", firstRow, firstRow + count)), h, w, names);
+                }
+            }
+
+            @Override
+            public void release(int segment) {
+                logits.get(segment).close();
+            }
+        };
     }
 
     @Override
