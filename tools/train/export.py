@@ -93,7 +93,8 @@ def write_card(bundle_dir, card):
              "## Data", ""]
     for role, d in card["data"].items():
         if d:
-            lines.append(f"- {role}: {d['type']} `{d['where']}`, {d['items']} items")
+            split = f", split {d['split']}" if d.get("split") else ""
+            lines.append(f"- {role}: {d['type']} `{d['where']}`{split}, {d['items']} items")
     lines += ["", "## Command", "", "```sh", card["command"], "```", "",
               f"Configuration: `{card['config_file']}` (resolved copy: `training-config.json`; digest "
               f"`{card['config_digest'][:16]}`). Processes: {card['world_size']} on {card['device']}.", "",

@@ -3,6 +3,7 @@
 #
 #   tools/train/smoke.sh OUT_DIR
 #
+#  0. the unit tests of the trainer's parts (tools/train/test_train.py);
 #  1. tiny PASCAL_MT- and NYUD_MT-layout data sets from procedural scenes (tools/datasets/tiny_layouts.py),
 #     and their val splits converted to sinewich-dataset/v1 (tools/datasets/to_sinewich.py);
 #  2. PASCAL: two ranks under torchrun (gloo) from a torchvision-named backbone checkpoint, two stages,
@@ -31,6 +32,9 @@ free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1",
 torchrun() { "$py" -B tools/train/torchrun.py --nproc_per_node 2 --master_addr 127.0.0.1 --master_port "$(free_port)" "$@"; }
 rm -rf "$out/data" "$out/runs" "$out/bundle" "$out/eval"
 mkdir -p "$out/runs" "$out/eval"
+
+step "unit tests (tools/train/test_train.py)"
+"$py" -B tools/train/test_train.py
 
 step "data sets in the PASCAL_MT and NYUD_MT layouts"
 "$py" -B tools/datasets/tiny_layouts.py --out "$out/data" --train 12 --val 4 --size 48 64

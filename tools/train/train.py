@@ -2,8 +2,8 @@
 
   # one process (CPU or one GPU)
   /usr/bin/python3 tools/train/train.py --config tools/train/configs/default.json --out RUN_DIR
-  # one node, 8 GPUs (NCCL); several nodes: add --nnodes N --node-rank R --rdzv-endpoint HOST:PORT
-  python3 -m torch.distributed.run --nproc-per-node 8 tools/train/train.py --config CFG --out RUN_DIR
+  # one node, 8 GPUs (NCCL); several nodes: add --nnodes N --rdzv_backend c10d --rdzv_endpoint HOST:PORT (docs/TRAINING.md)
+  python3 -m torch.distributed.run --nproc_per_node 8 tools/train/train.py --config CFG --out RUN_DIR
 
 The configuration (config.py, docs/TRAINING.md) holds every hyper-parameter; --set KEY.PATH=VALUE
 overrides one (stages.0.epochs=2). RUN_DIR receives config.json (the resolved configuration),
@@ -340,7 +340,7 @@ def launch_command(argv):
     script = os.path.relpath(os.path.abspath(__file__))
     if "LOCAL_WORLD_SIZE" in os.environ:
         nodes = int(os.environ["WORLD_SIZE"]) // int(os.environ["LOCAL_WORLD_SIZE"])
-        pre = ["python3", "-m", "torch.distributed.run", "--nproc-per-node", os.environ["LOCAL_WORLD_SIZE"]]
+        pre = ["python3", "-m", "torch.distributed.run", "--nproc_per_node", os.environ["LOCAL_WORLD_SIZE"]]
         if nodes > 1:
             pre += ["--nnodes", str(nodes)]
     else:
