@@ -151,8 +151,9 @@ class SinewichNet(nn.Module):
     def omega(self, task):
         """Clock Net: omega_s = scale_s (tanh(w_s . relu(token_s)) + shift_s), one per stage."""
         k = module_key(task)
-        return [self.clock_scale[s] * (torch.tanh(self.clock_w[s] @ torch.relu(self.tokens[f"{k}_{s}"]))
-                                       + self.clock_shift[s]) for s in range(self.S)]
+        with torch.autocast(device_type=self.clock_w[0].device.type, enabled=False):
+            return [self.clock_scale[s] * (torch.tanh(self.clock_w[s] @ torch.relu(self.tokens[f"{k}_{s}"]))
+                                           + self.clock_shift[s]) for s in range(self.S)]
 
     def task_kernel(self, key, s):
         a = self.adapters
@@ -163,7 +164,8 @@ class SinewichNet(nn.Module):
         return K
 
     def effective(self, lin, key, spec, s):
-        """The weight a block linear uses now (float32 even under autocast)."""
+        """The weight a block linear uses now (computed in float32 even under autocast, as omega is:
+        bf16 would round omega * M before the sine)."""
         w = lin.weight
         if self.adapters_on and spec:
             with torch.autocast(device_type=w.device.type, enabled=False):
