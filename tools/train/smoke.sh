@@ -16,13 +16,15 @@
 #  5. the PASCAL bundle is evaluated on the converted data by the Python reference evaluator and, when
 #     the packaged application exists (target/quarkus-app, made by `mvn package`), by the server's
 #     evaluator on that classpath (never built here); the metrics must agree with the trainer's.
-# The PASCAL bundle ends up in OUT_DIR/bundle. Exit status 0 only when every check holds.
+# The PASCAL bundle ends up in OUT_DIR/bundle. Exit status 0 only when every check holds. PYTHON
+# picks the interpreter (default Debian's /usr/bin/python3); GPUs are hidden, the check runs on CPUs.
 set -euo pipefail
 
 [[ $# -eq 1 ]] || { echo "usage: $0 OUT_DIR" >&2; exit 2; }
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 out="$(mkdir -p "$1" && cd "$1" && pwd)"
-py=/usr/bin/python3
+py="${PYTHON:-/usr/bin/python3}"  # any Python with torch, torchvision, scipy and scikit-image
+export CUDA_VISIBLE_DEVICES=""     # CPUs and gloo, also on a GPU node
 cd "$root"
 start=$(date +%s)
 step() { echo "== smoke: $* ($(( $(date +%s) - start )) s)"; }
