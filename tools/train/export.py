@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 
+import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -28,31 +29,41 @@ class ExportError(RuntimeError):
 
 
 @torch.no_grad()
-def compare(net, bundle_dir, images):
-    """Max |difference| per task between the network and the reference on the bundle."""
+def outputs(net, images):
+    """The trained network's logits O (N, K, h, w) per task, in eval mode."""
     was = net.training
     net.eval()
-    rm = ref.load_bundle(bundle_dir)
-    diffs = {}
-    for t in net.task_names:
-        O = net(images, [t])[t]
-        theirs = rm.forward(images, t)
-        kind = rm.tasks[t]["kind"]
-        if kind == "segmentation":
-            d = (torch.softmax(O, 1) - theirs["probabilities"]).abs().max()
-            scale = 1.0
-        elif kind == "depth":
-            d = (torch.relu(O[:, 0]) - theirs["depth"]).abs().max()
-            scale = max(1.0, float(theirs["depth"].abs().max()))
-        elif kind == "normals":
-            d = (O / O.norm(dim=1, keepdim=True).clamp(min=1e-12) - theirs["normals"]).abs().max()
-            scale = 1.0
-        else:
-            d = (torch.sigmoid(O[:, 0]) - theirs[kind]).abs().max()
-            scale = 1.0
-        diffs[t] = {"max_abs_diff": float(d), "scale": scale}
+    result = {t: net(images, [t])[t] for t in net.task_names}
     net.train(was)
-    return diffs
+    return result
+
+
+def spec_output(kind, O):
+    """The output a server returns for a task kind from its logits O (N, K, h, w)."""
+    if kind == "segmentation":
+        return "probabilities", torch.softmax(O, 1)
+    if kind == "depth":
+        return "depth", torch.relu(O[:, 0])
+    if kind == "normals":
+        return "normals", O / O.norm(dim=1, keepdim=True).clamp(min=1e-12)
+    return kind, torch.sigmoid(O[:, 0])
+
+
+@torch.no_grad()
+def compare(net, bundle_dir, images):
+    """Max |difference| per task between the network and the reference on the bundle, and the
+    network's own outputs ({task: (output name, tensor)}) for checks against other implementations."""
+    rm = ref.load_bundle(bundle_dir)
+    diffs, mine = {}, {}
+    for t, O in outputs(net, images).items():
+        kind = rm.tasks[t]["kind"]
+        name, ours = spec_output(kind, O)
+        theirs = rm.forward(images, t)[name]
+        d = (ours - theirs).abs().max()
+        scale = max(1.0, float(theirs.abs().max())) if kind == "depth" else 1.0
+        diffs[t] = {"max_abs_diff": float(d), "scale": scale}
+        mine[t] = (name, ours)
+    return diffs, mine
 
 
 def export_bundle(net, model_cfg, out_dir, images, tolerance, dtype, card=None):
@@ -61,7 +72,7 @@ def export_bundle(net, model_cfg, out_dir, images, tolerance, dtype, card=None):
     tmp = out_dir.rstrip("/") + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     make_bundle.write_bundle(model_cfg, net.export(), tmp, dtype=dtype)
-    diffs = compare(net, tmp, images)
+    diffs, mine = compare(net, tmp, images)
     bad = {t: d for t, d in diffs.items() if d["max_abs_diff"] > tolerance * d["scale"]}
     if bad:
         raise ExportError(f"the exported bundle ({tmp}) differs from the trained network by more than "
@@ -72,6 +83,12 @@ def export_bundle(net, model_cfg, out_dir, images, tolerance, dtype, card=None):
         write_card(tmp, card)
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(tmp, out_dir)
+    # the trained network's own outputs on the held-out images, beside the bundle, so that any other
+    # implementation (the server: tools/train/smoke_check.py server) can be held against them
+    check = {"images": images.numpy()}
+    for t, (name, value) in mine.items():
+        check[f"{t}/{name}"] = value.numpy()
+    np.savez(out_dir.rstrip("/") + ".check.npz", **check)
     return diffs
 
 

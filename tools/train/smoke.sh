@@ -15,7 +15,9 @@
 #     written (max |diff| <= 1e-4, read back here from model_card.json);
 #  5. the PASCAL bundle is evaluated on the converted data by the Python reference evaluator and, when
 #     the packaged application exists (target/quarkus-app, made by `mvn package`), by the server's
-#     evaluator on that classpath (never built here); the metrics must agree with the trainer's.
+#     evaluator on that classpath (never built here); the metrics must agree with the trainer's. With
+#     the packaged application the server is also started on the bundle, and its outputs for the
+#     export's held-out images (OIP REST, FP32) must equal the trained network's within 1e-4.
 # The PASCAL bundle ends up in OUT_DIR/bundle. Exit status 0 only when every check holds. PYTHON
 # picks the interpreter (default Debian's /usr/bin/python3); GPUs are hidden, the check runs on CPUs.
 set -euo pipefail
@@ -92,6 +94,28 @@ if [[ -f "$app/quarkus-run.jar" ]]; then
     dev.sinewich.serve.evaluation.EvaluateCommand --model "$out/bundle" --data "$out/data/pascal-v1" \
     --out "$out/eval/server.json"
   java_report=("$out/eval/server.json")
+  # the server itself, started on the bundle: its OIP REST outputs against the trained network's own
+  read -r http_port grpc_port management_port < <("$py" -c 'import socket
+ss = [socket.socket() for _ in range(3)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+  model=$("$py" -c 'import json, sys; print(json.load(open(sys.argv[1]))["name"])' "$out/bundle/sinewich.json")
+  SINEWICH_MODEL_PATH="$out/bundle" QUARKUS_HTTP_PORT="$http_port" QUARKUS_GRPC_SERVER_PORT="$grpc_port" \
+    QUARKUS_MANAGEMENT_PORT="$management_port" DJL_OFFLINE=true OPT_OUT_TRACKING=true \
+    java -Dai.djl.offline=true -jar "$app/quarkus-run.jar" > "$out/eval/server.log" 2>&1 &
+  server=$!
+  trap 'kill "$server" 2>/dev/null || true' EXIT
+  "$py" -c 'import sys, time, urllib.request
+for _ in range(600):
+    try:
+        urllib.request.urlopen(sys.argv[1], timeout=2); sys.exit(0)
+    except Exception:
+        time.sleep(0.2)
+sys.exit("smoke: the server on the trained bundle did not become ready")' "http://127.0.0.1:$http_port/v2/health/ready" \
+    || { tail -20 "$out/eval/server.log" >&2; exit 1; }
+  "$py" -B tools/train/smoke_check.py server "http://127.0.0.1:$http_port" "$model" "$out/runs/pascal/bundle.check.npz"
+  kill "$server"
+  wait "$server" 2>/dev/null || true
 else
   echo "smoke: no packaged application in target/quarkus-app: the server's evaluator is skipped (run mvn package)"
 fi

@@ -8,11 +8,15 @@
   smoke_check.py metrics CARD PY_REPORT [JAVA_REPORT]
                                                   the trainer's validation metrics, the Python reference
                                                   evaluator's and the server's agree
+  smoke_check.py server URL MODEL CHECK.npz       the running server's outputs (OIP REST, FP32 images)
+                                                  equal the trained network's own (export's CHECK.npz)
+                                                  within 1e-4 (depth: × max(1, max depth))
 """
 
 import json
 import os
 import sys
+import urllib.request
 
 sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -97,9 +101,39 @@ def metrics(card_path, py_path, java_path=None):
     print("metrics agree: " + "; ".join(rows))
 
 
+def server(url, model, check_path):
+    import numpy as np
+    check = np.load(check_path)
+    images = check["images"].astype(np.float32)
+    rows = []
+    for key in sorted(k for k in check.files if k != "images"):
+        task, name = key.split("/")
+        body = json.dumps({"parameters": {"task": task}, "outputs": [{"name": name}],
+                           "inputs": [{"name": "image", "datatype": "FP32", "shape": list(images.shape),
+                                       "data": images.ravel().tolist()}]}).encode()
+        request = urllib.request.Request(f"{url}/v2/models/{model}/infer", data=body,
+                                         headers={"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=120) as response:
+            answer = json.load(response)
+        out = next((o for o in answer["outputs"] if o["name"] == name), None)
+        if out is None:
+            fail(f"{task}: the server returned no '{name}' output")
+        expected = check[key]
+        got = np.asarray(out["data"], dtype=np.float32).reshape(out["shape"])
+        if got.shape != expected.shape:
+            fail(f"{task}/{name}: shape {got.shape} from the server, {expected.shape} from the trainer")
+        scale = max(1.0, float(np.abs(expected).max())) if name == "depth" else 1.0
+        diff = float(np.abs(got - expected).max())
+        if diff > 1e-4 * scale:
+            fail(f"{task}/{name}: the server differs from the trained network by {diff:.3g} (> {1e-4 * scale:.3g})")
+        rows.append(f"{task}/{name} {diff:.2e}")
+    print("the server's outputs equal the trained network's (max |diff|): " + ", ".join(rows))
+
+
 def main(argv):
     cmd, args = argv[0], argv[1:]
-    {"backbone": backbone, "same-weights": same_weights, "card": card, "metrics": metrics}[cmd](*args)
+    {"backbone": backbone, "same-weights": same_weights, "card": card, "metrics": metrics,
+     "server": server}[cmd](*args)
 
 
 if __name__ == "__main__":
