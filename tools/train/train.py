@@ -54,6 +54,20 @@ class Log:
         with open(os.path.join(self.run_dir, "train.log"), "a", encoding="utf-8") as f:
             f.write(line + "\n")
 
+    def progress(self, label, done, total, seconds):
+        """An in-epoch progress bar (rank 0): redrawn in place on a terminal; in a log (not a
+        terminal) one line at every tenth of the epoch, so that a job's log still shows it moving."""
+        if not self.ctx.is_main or total <= 0:
+            return
+        rate = seconds / max(done, 1)
+        filled = int(30 * done / total)
+        bar = (f"{label} [{'#' * filled}{'.' * (30 - filled)}] {done}/{total} steps, "
+               f"{rate:.2f} s/step, {rate * (total - done):.0f} s left")
+        if sys.stdout.isatty():
+            print("\r" + bar, end="\n" if done == total else "", flush=True)
+        elif done == total or done % max(1, total // 10) == 0:
+            print(time.strftime("%H:%M:%S ") + bar, flush=True)
+
     def metrics(self, record):
         if self.ctx.is_main:
             with open(os.path.join(self.run_dir, "metrics.jsonl"), "a", encoding="utf-8") as f:
@@ -210,6 +224,7 @@ class Trainer:
                 if every and stage_step % every == 0 and b + 1 < steps:
                     self.save(si, epoch, b + 1, stage_step, epoch_rng_state, opt, scaler, sums)
                 self.steps_done += 1
+                self.log.progress(f"stage {si + 1} epoch {epoch + 1}/{st['epochs']}", b + 1, steps, time.time() - t0)
                 if self.steps_done == self.args.halt_after_steps:
                     self.halt()
             b0 = 0
