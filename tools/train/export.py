@@ -38,17 +38,6 @@ def outputs(net, images):
     return result
 
 
-def spec_output(kind, O):
-    """The output a server returns for a task kind from its logits O (N, K, h, w)."""
-    if kind == "segmentation":
-        return "probabilities", torch.softmax(O, 1)
-    if kind == "depth":
-        return "depth", torch.relu(O[:, 0])
-    if kind == "normals":
-        return "normals", O / O.norm(dim=1, keepdim=True).clamp(min=1e-12)
-    return kind, torch.sigmoid(O[:, 0])
-
-
 @torch.no_grad()
 def compare(net, bundle_dir, images):
     """Max |difference| per task between the network and the reference on the bundle, and the
@@ -57,7 +46,8 @@ def compare(net, bundle_dir, images):
     diffs, mine = {}, {}
     for t, O in outputs(net, images).items():
         kind = rm.tasks[t]["kind"]
-        name, ours = spec_output(kind, O)
+        # SPEC §4.8 on the network's own logits (already at the image size), labels aside
+        name, ours = [(k, v) for k, v in rm.head_outputs(O, t, images.shape[-2:]).items() if k != "labels"][0]
         theirs = rm.forward(images, t)[name]
         d = (ours - theirs).abs().max()
         scale = max(1.0, float(theirs.abs().max())) if kind == "depth" else 1.0

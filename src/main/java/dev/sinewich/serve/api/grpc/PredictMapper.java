@@ -17,8 +17,6 @@ import dev.sinewich.serve.model.InvalidInputException;
 import dev.sinewich.serve.model.OutputTensor;
 import dev.sinewich.serve.serving.ImageSource;
 import dev.sinewich.serve.serving.InferenceResult;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
 
@@ -80,13 +78,8 @@ final class PredictMapper {
         long[] shape = fp32 ? new long[] {1, 3, h, w} : new long[] {1, h, w, 3};
         return limits -> {
             ImageTensors.checkShape(datatype, shape, limits);
-            ByteBuffer bytes = data.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            if (fp32) {
-                float[] values = new float[bytes.remaining() / Float.BYTES];
-                bytes.asFloatBuffer().get(values);
-                return ImageTensors.fromFp32(shape, values);
-            }
-            return ImageTensors.fromUint8(shape, data.toByteArray());
+            return fp32 ? ImageTensors.fromFp32(shape, BinaryTensors.floats(data.asReadOnlyByteBuffer()))
+                    : ImageTensors.fromUint8(shape, data.toByteArray());
         };
     }
 

@@ -3,6 +3,7 @@ package dev.sinewich.serve.api.oip;
 import dev.sinewich.serve.model.InvalidInputException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,9 +33,7 @@ public final class BinaryTensors {
                     throw new InvalidInputException("input '" + name + "' binary FP32 data has " + b.remaining()
                             + " bytes, not a multiple of 4");
                 }
-                float[] values = new float[b.remaining() / Float.BYTES];
-                b.asFloatBuffer().get(values);
-                return OipRequest.Input.numeric(name, datatype, shape, values, null);
+                return OipRequest.Input.numeric(name, datatype, shape, floats(b), null);
             }
             case "UINT8": {
                 byte[] values = new byte[b.remaining()];
@@ -46,6 +45,19 @@ public final class BinaryTensors {
             default:
                 return OipRequest.Input.numeric(name, datatype, shape, new float[0], null);
         }
+    }
+
+    /**
+     * Reads little-endian float32 values.
+     *
+     * @param bytes the values' bytes, a multiple of 4 from its position
+     * @return the values
+     */
+    public static float[] floats(ByteBuffer bytes) {
+        FloatBuffer values = bytes.slice().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        float[] result = new float[values.remaining()];
+        values.get(result);
+        return result;
     }
 
     /**
