@@ -92,7 +92,8 @@ public record Failure(int httpStatus, Status.Code grpcCode, String message, Stri
             return new Failure(403, Status.Code.PERMISSION_DENIED, e.getMessage(), "forbidden", false);
         }
         if (e instanceof InvalidInputException || e instanceof BundleException
-                || e instanceof ModelRepository.RepositoryRefusalException) {
+                || e instanceof ModelRepository.RepositoryRefusalException
+                || e instanceof ModelRepository.AmbiguousEntryException) {
             return new Failure(400, Status.Code.INVALID_ARGUMENT, e.getMessage(), "invalid_input", false);
         }
         if (e instanceof ModelNotFoundException) {

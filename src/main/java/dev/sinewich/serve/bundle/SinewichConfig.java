@@ -31,6 +31,17 @@ public record SinewichConfig(
     public static final String FORMAT = "sinewich/v1";
 
     /**
+     * Returns this configuration under another model name: the name a server serves the bundle
+     * under when it is told one (a KServe model name, a repository entry's name).
+     *
+     * @param served the name to serve under
+     * @return the configuration with that name, everything else the same
+     */
+    public SinewichConfig withName(String served) {
+        return new SinewichConfig(format, served, version, input, backbone, lora, awb, decoder, tasks);
+    }
+
+    /**
      * Returns the number of backbone stages S.
      *
      * @return S, from 1 to 4

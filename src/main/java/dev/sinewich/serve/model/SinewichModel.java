@@ -99,11 +99,29 @@ public final class SinewichModel implements AutoCloseable {
      */
     public static SinewichModel load(Bundle bundle, Device device, KernelSettings kernelSettings,
             EngineSettings engineSettings) {
+        return load(bundle, device, kernelSettings, engineSettings, null);
+    }
+
+    /**
+     * Loads a validated bundle onto a device with a task-kernel policy and an engine, under a model
+     * name of the server's choosing. The bundle may be closed afterwards.
+     *
+     * @param bundle the bundle
+     * @param device where the weights live and the forward runs
+     * @param kernelSettings how per-task weights are provided
+     * @param engineSettings which engine runs the network
+     * @param servedName the model name to serve under, or {@code null} for the bundle's own
+     * @return the model; its {@link #config()} carries the served name
+     * @throws IllegalArgumentException when a pinned or preloaded task is not in the bundle, or the
+     *     engine cannot run on the device
+     */
+    public static SinewichModel load(Bundle bundle, Device device, KernelSettings kernelSettings,
+            EngineSettings engineSettings, String servedName) {
         TensorStore.disableGradOnThisThread();
         NDManager resident = NDManager.newBaseManager(device, TensorStore.ENGINE);
         try {
             WeightReader reader = new WeightReader(bundle, resident);
-            SinewichConfig config = bundle.config();
+            SinewichConfig config = servedName == null ? bundle.config() : bundle.config().withName(servedName);
             SinewichConfig.Lowpass lp = config.awb().lowpass();
             TaskKernels kernels = new TaskKernels((float) config.awb().gain(),
                     lp == null ? null : new Lowpass(lp.size(), lp.sigma()));

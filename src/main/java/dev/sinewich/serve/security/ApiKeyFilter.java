@@ -8,7 +8,8 @@ import java.util.Map;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Guards the REST surface: {@code /admin} needs an admin key (and is absent unless enabled);
+ * Guards the REST surface: {@code /admin} and the model repository API ({@code /v2/repository})
+ * need an admin key (and are absent unless the admin API is enabled);
  * inference and model metadata ({@code /v1}, {@code /v2/models}) need an API key when keys are
  * configured; health, metrics, server metadata and the OpenAPI document stay open.
  */
@@ -35,9 +36,11 @@ public class ApiKeyFilter {
     public Response check(ContainerRequestContext request) {
         String path = "/" + request.getUriInfo().getPath().replaceFirst("^/+", "");
         String auth = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        if (path.startsWith("/admin")) {
+        boolean repository = path.startsWith("/v2/repository");
+        if (path.startsWith("/admin") || repository) {
             if (!keys.adminEnabled()) {
-                return refuse(404, "the admin endpoints are disabled (sinewich.security.admin-enabled)");
+                return refuse(404, (repository ? "the model repository API is" : "the admin endpoints are")
+                        + " disabled (sinewich.security.admin-enabled)");
             }
             return keys.allows(auth, ApiKeys.Role.ADMIN) ? null
                     : refuse(401, "an admin key is required: send Authorization: Bearer <admin key>");

@@ -12,7 +12,8 @@ import java.util.Set;
 /**
  * Guards gRPC like the REST filter: inference and model metadata calls need an API key in the
  * {@code authorization: Bearer <key>} metadata when keys are configured; liveness, readiness,
- * server metadata, health and reflection stay open.
+ * server metadata, health and reflection stay open. The model repository calls need an admin key
+ * and answer UNIMPLEMENTED unless the admin API is enabled, as {@code /v2/repository} answers 404.
  */
 @ApplicationScoped
 @GlobalInterceptor
@@ -21,6 +22,8 @@ public class GrpcApiKeyInterceptor implements ServerInterceptor {
     private static final Metadata.Key<String> AUTHORIZATION =
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     private static final Set<String> OPEN_OIP = Set.of("ServerLive", "ServerReady", "ServerMetadata");
+    private static final Set<String> REPOSITORY = Set.of("RepositoryIndex", "RepositoryModelLoad",
+            "RepositoryModelUnload");
 
     private final ApiKeys keys;
 
@@ -38,8 +41,21 @@ public class GrpcApiKeyInterceptor implements ServerInterceptor {
             ServerCallHandler<Q, R> next) {
         String service = call.getMethodDescriptor().getServiceName();
         String method = call.getMethodDescriptor().getBareMethodName();
-        boolean guarded = "sinewich.v1.SinewichService".equals(service)
-                || ("inference.GRPCInferenceService".equals(service) && !OPEN_OIP.contains(method));
+        boolean oip = "inference.GRPCInferenceService".equals(service);
+        if (oip && REPOSITORY.contains(method)) {
+            Status refusal = !keys.adminEnabled()
+                    ? Status.UNIMPLEMENTED.withDescription(
+                            "the model repository API is disabled (sinewich.security.admin-enabled)")
+                    : keys.allows(headers.get(AUTHORIZATION), ApiKeys.Role.ADMIN) ? null
+                    : Status.UNAUTHENTICATED.withDescription(
+                            "an admin key is required: send metadata authorization: Bearer <admin key>");
+            if (refusal != null) {
+                call.close(refusal, new Metadata());
+                return new ServerCall.Listener<>() { };
+            }
+            return next.startCall(call, headers);
+        }
+        boolean guarded = "sinewich.v1.SinewichService".equals(service) || (oip && !OPEN_OIP.contains(method));
         if (guarded && !keys.allows(headers.get(AUTHORIZATION), ApiKeys.Role.INFERENCE)) {
             call.close(Status.UNAUTHENTICATED.withDescription(
                     "an API key is required: send metadata authorization: Bearer <key>"), new Metadata());

@@ -16,8 +16,11 @@ import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
@@ -25,7 +28,10 @@ import org.jboss.logging.Logger;
 /**
  * Owns the served model: loads the configured bundle (or the one shipped in the jar) at start-up,
  * failing start-up with the bundle's own error message when it is invalid, and frees it at
- * shutdown. Thread-safe.
+ * shutdown. Every change of the served model at run time (the admin API by path, the Open
+ * Inference Protocol's repository extension by name) goes through {@link #replace(String)} or
+ * {@link #load(String)}, which share the repository's confinement and one loading path: a bundle
+ * that fails leaves the current one serving. Thread-safe.
  */
 @ApplicationScoped
 public class ModelService {
@@ -37,8 +43,14 @@ public class ModelService {
 
     private final ServingConfig config;
     private final ModelRepository repository;
+    private final String configuredName;
     private final List<Consumer<SinewichModel>> listeners = new CopyOnWriteArrayList<>();
+    private final Map<Path, String> failures = new ConcurrentHashMap<>();
     private volatile SinewichModel model;
+    /** The served bundle's real path; null for the embedded bundle or when nothing is served. */
+    private volatile Path servedFrom;
+    /** The bundle being loaded at run time, if any. */
+    private volatile Path loading;
 
     /**
      * Creates the service.
@@ -48,6 +60,11 @@ public class ModelService {
     public ModelService(ServingConfig config) {
         this.config = config;
         this.repository = ModelRepository.of(config.model().repository());
+        this.configuredName = config.model().name().filter(n -> !n.isBlank()).orElse(null);
+        if (configuredName != null && !ModelRepository.NAME.matcher(configuredName).matches()) {
+            throw new IllegalStateException("sinewich.model.name must match " + ModelRepository.NAME.pattern()
+                    + ", found '" + configuredName + "'");
+        }
     }
 
     void onStart(@Observes @Priority(Interceptor.Priority.APPLICATION) StartupEvent event) {
@@ -75,18 +92,24 @@ public class ModelService {
         DjlSettings.apply(config.inference().threads());
         boolean embedded = config.model().path().isEmpty();
         try {
-            model = open(embedded ? null : Paths.get(config.model().path().get()));
+            Path bundle = embedded ? null : BundleLocation.locate(Paths.get(config.model().path().get()));
+            model = open(bundle, configuredName);
+            servedFrom = bundle == null ? null : bundle.toRealPath();
             DjlSettings.applyThreads(config.inference().threads());
         } catch (BundleException e) {
             throw new BundleRejectedException("cannot serve the bundle " + (embedded ? "embedded in the jar"
                     : config.model().path().get()) + ": " + e.getMessage());
+        } catch (java.io.IOException e) {
+            throw new BundleRejectedException("cannot serve the bundle " + config.model().path().get() + ": "
+                    + e.getMessage());
         }
     }
 
     /**
-     * Loads a bundle and, once it is validated and warmed up, serves it in place of the current
-     * model; requests already running finish on the old one, which is then freed. If the new
-     * bundle fails, the current model keeps serving.
+     * Loads a bundle by path and, once it is validated and warmed up, serves it in place of the
+     * current model, under the configured name ({@code sinewich.model.name}) or else the bundle's
+     * own; requests already running finish on the old one, which is then freed. If the new bundle
+     * fails, the current model keeps serving.
      *
      * @param path the bundle directory or zip, absolute or relative to the model repository
      * @throws ModelRepository.LoadingDisabledException when no repository is configured
@@ -94,13 +117,81 @@ public class ModelService {
      * @throws dev.sinewich.serve.bundle.BundleException naming the bundle's problem
      */
     public synchronized void replace(String path) {
-        SinewichModel next = open(repository.resolve(path));
+        swap(repository.resolve(path), configuredName);
+    }
+
+    /**
+     * Loads the model repository's entry of that name (the folder {@code <name>} or the zip
+     * {@code <name>.zip}) and serves it under that name in place of the current model, exactly as
+     * {@link #replace(String)} does.
+     *
+     * @param name the entry's model name
+     * @throws ModelRepository.LoadingDisabledException when no repository is configured
+     * @throws ModelRepository.RepositoryRefusalException when there is no such entry
+     * @throws ModelRepository.AmbiguousEntryException when both a folder and a zip have that name
+     * @throws dev.sinewich.serve.bundle.BundleException naming the bundle's problem
+     */
+    public synchronized void load(String name) {
+        swap(repository.entry(name), name);
+    }
+
+    private void swap(Path bundle, String servedName) {
+        SinewichModel next;
+        loading = bundle;
+        try {
+            next = open(bundle, servedName);
+        } catch (RuntimeException e) {
+            failures.put(bundle, reason(e));
+            throw e;
+        } finally {
+            loading = null;
+        }
+        failures.remove(bundle);
         SinewichModel previous = model;
         model = next;
+        servedFrom = bundle;
         if (previous != null) {
             previous.close();
         }
         changed();
+    }
+
+    private static String reason(RuntimeException e) {
+        return e instanceof BundleException || e instanceof IllegalArgumentException ? e.getMessage()
+                : "the bundle failed to load (" + e.getClass().getSimpleName() + "); the server log has the details";
+    }
+
+    /**
+     * Lists the model repository's entries with their state, as the Open Inference Protocol's
+     * repository index does: {@code READY} for the entry being served, {@code LOADING} while it is
+     * loaded, else {@code UNAVAILABLE}, with the reason when its last load failed.
+     *
+     * @param readyOnly list only the entries that are ready
+     * @return the entries, in name order
+     * @throws ModelRepository.LoadingDisabledException when no repository is configured
+     */
+    public List<RepositoryModel> index(boolean readyOnly) {
+        Path served = model == null ? null : servedFrom;
+        Path inProgress = loading;
+        List<RepositoryModel> index = new ArrayList<>();
+        for (ModelRepository.Entry entry : repository.entries()) {
+            RepositoryModel.State state = entry.path().equals(served) ? RepositoryModel.State.READY
+                    : entry.path().equals(inProgress) ? RepositoryModel.State.LOADING : RepositoryModel.State.UNAVAILABLE;
+            if (!readyOnly || state == RepositoryModel.State.READY) {
+                index.add(new RepositoryModel(entry.name(), state,
+                        state == RepositoryModel.State.UNAVAILABLE ? failures.get(entry.path()) : null));
+            }
+        }
+        return index;
+    }
+
+    /**
+     * Tells whether the model repository's API is available: a repository is configured.
+     *
+     * @return true with a repository
+     */
+    public boolean repositoryEnabled() {
+        return repository.enabled();
     }
 
     /**
@@ -132,19 +223,35 @@ public class ModelService {
     public synchronized void unload() {
         SinewichModel previous = model();
         model = null;
+        servedFrom = null;
         previous.close();
         LOG.infof("Unloaded model %s", previous.config().name());
         changed();
     }
 
-    private SinewichModel open(Path bundlePath) {
+    /**
+     * Stops serving the model of that name, as {@link #unload()} does.
+     *
+     * @param name the served model's name
+     * @throws ModelNotFoundException when the server does not serve a model of that name
+     */
+    public synchronized void unload(String name) {
+        SinewichModel current = model;
+        if (current == null) {
+            throw new ModelNotFoundException("model '" + name + "' is not loaded; no model is loaded");
+        }
+        model(name);
+        unload();
+    }
+
+    private SinewichModel open(Path bundlePath, String servedName) {
         long start = System.nanoTime();
         SinewichModel loaded;
         try (Bundle bundle = bundlePath == null
                 ? Bundle.openResource(ModelService.class.getClassLoader(), EMBEDDED)
                 : Bundle.open(bundlePath, config.model().maxBundleSize().asLongValue())) {
             loaded = SinewichModel.load(bundle, SinewichModel.selectDevice(config.model().device()), kernelSettings(),
-                    new EngineSettings(config.model().engine(), config.inference().threads()));
+                    new EngineSettings(config.model().engine(), config.inference().threads()), servedName);
         }
         try {
             warmUp(loaded);

@@ -207,6 +207,16 @@ public interface ServingConfig {
         Optional<String> path();
 
         /**
+         * Returns the name the start-up bundle (and a bundle loaded by path through {@code /admin})
+         * is served under, in place of the bundle's own name: the model name KServe assigns
+         * ({@code --model_name}). A bundle loaded by name from the model repository is served
+         * under that name. Absent means the bundle's own name.
+         *
+         * @return the served name, if configured
+         */
+        Optional<String> name();
+
+        /**
          * Returns the device choice: {@code auto} (a GPU when PyTorch sees one), {@code cpu} or {@code gpu}.
          *
          * @return the device choice

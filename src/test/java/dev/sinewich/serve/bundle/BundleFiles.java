@@ -84,16 +84,30 @@ public final class BundleFiles {
         }
     }
 
-    /** Copies a bundle directory's two files into a new directory. */
-    static Path copy(Path bundle, Path target) throws IOException {
+    /**
+     * Copies a bundle directory's two files into a new directory.
+     *
+     * @param bundle the bundle directory
+     * @param target the new directory
+     * @return the target
+     * @throws IOException when a file cannot be copied
+     */
+    public static Path copy(Path bundle, Path target) throws IOException {
         Files.createDirectories(target);
         Files.copy(bundle.resolve("sinewich.json"), target.resolve("sinewich.json"));
         Files.copy(bundle.resolve("model.safetensors"), target.resolve("model.safetensors"));
         return target;
     }
 
-    /** Zips a bundle directory's two files at the top level of a zip. */
-    static Path zip(Path bundle, Path zip) throws IOException {
+    /**
+     * Zips a bundle directory's two files at the top level of a zip.
+     *
+     * @param bundle the bundle directory
+     * @param zip the zip to write
+     * @return the zip
+     * @throws IOException when a file cannot be read or written
+     */
+    public static Path zip(Path bundle, Path zip) throws IOException {
         try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
             for (String name : new String[] {"sinewich.json", "model.safetensors"}) {
                 out.putNextEntry(new ZipEntry(name));

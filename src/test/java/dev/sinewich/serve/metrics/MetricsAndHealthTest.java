@@ -137,6 +137,9 @@ class MetricsAndHealthTest {
         Management.given().get("/q/openapi").then().statusCode(200).body(org.hamcrest.Matchers.containsString("/v2/models/{name}/infer"));
         Management.given().get("/q/swagger-ui/").then().statusCode(200);
         given().put("/admin/model").then().statusCode(404).body("error", org.hamcrest.Matchers.containsString("disabled"));
+        given().post("/v2/repository/index").then().statusCode(404)
+                .body("error", equalTo("the model repository API is disabled (sinewich.security.admin-enabled)"));
+        given().post("/v2/repository/models/x/load").then().statusCode(404);
     }
 
     @Test

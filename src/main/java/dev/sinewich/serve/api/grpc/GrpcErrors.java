@@ -4,6 +4,7 @@ import dev.sinewich.serve.api.Failure;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
@@ -56,6 +57,19 @@ final class GrpcErrors {
         } catch (RuntimeException e) {
             return Uni.createFrom().failure(toStatus(e));
         }
+    }
+
+    /**
+     * Runs a synchronous step that may block (file system, loading a bundle) on a worker thread,
+     * failing the Uni with a proper status when it throws.
+     *
+     * @param step the step
+     * @param <T> the response type
+     * @return the Uni
+     */
+    static <T> Uni<T> guardBlocking(Supplier<T> step) {
+        return Uni.createFrom().item(step).runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .onFailure().transform(GrpcErrors::toStatus);
     }
 
     /**

@@ -10,6 +10,12 @@ import dev.sinewich.serve.api.grpc.oip.ModelMetadataRequest;
 import dev.sinewich.serve.api.grpc.oip.ModelMetadataResponse;
 import dev.sinewich.serve.api.grpc.oip.ModelReadyRequest;
 import dev.sinewich.serve.api.grpc.oip.ModelReadyResponse;
+import dev.sinewich.serve.api.grpc.oip.RepositoryIndexRequest;
+import dev.sinewich.serve.api.grpc.oip.RepositoryIndexResponse;
+import dev.sinewich.serve.api.grpc.oip.RepositoryModelLoadRequest;
+import dev.sinewich.serve.api.grpc.oip.RepositoryModelLoadResponse;
+import dev.sinewich.serve.api.grpc.oip.RepositoryModelUnloadRequest;
+import dev.sinewich.serve.api.grpc.oip.RepositoryModelUnloadResponse;
 import dev.sinewich.serve.api.grpc.oip.ServerLiveRequest;
 import dev.sinewich.serve.api.grpc.oip.ServerLiveResponse;
 import dev.sinewich.serve.api.grpc.oip.ServerMetadataRequest;
@@ -21,6 +27,8 @@ import dev.sinewich.serve.api.oip.ModelMetadata;
 import dev.sinewich.serve.api.oip.OipRequests;
 import dev.sinewich.serve.bundle.SinewichConfig;
 import dev.sinewich.serve.metrics.ServerMetrics;
+import dev.sinewich.serve.model.InvalidInputException;
+import dev.sinewich.serve.security.ApiKeys;
 import dev.sinewich.serve.serving.Accepted;
 import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
@@ -32,6 +40,7 @@ import io.quarkus.grpc.GrpcService;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The Open Inference Protocol gRPC service {@code inference.GRPCInferenceService}. A gRPC deadline
@@ -46,6 +55,7 @@ public class OipGrpcService implements GRPCInferenceService {
     private final Predictor predictor;
     private final ServerMetrics metrics;
     private final Duration defaultTimeout;
+    private final ApiKeys keys;
 
     /**
      * Creates the service.
@@ -55,9 +65,11 @@ public class OipGrpcService implements GRPCInferenceService {
      * @param predictor the way in for inference requests
      * @param metrics the meters
      * @param config the server settings (default timeout)
+     * @param keys the key checker (whether the admin API, and with it the repository API, is on)
      */
     public OipGrpcService(ModelService models, InferenceService service, Predictor predictor, ServerMetrics metrics,
-            ServingConfig config) {
+            ServingConfig config, ApiKeys keys) {
+        this.keys = keys;
         this.models = models;
         this.service = service;
         this.predictor = predictor;
@@ -86,7 +98,8 @@ public class OipGrpcService implements GRPCInferenceService {
     @Override
     public Uni<ServerMetadataResponse> serverMetadata(ServerMetadataRequest request) {
         return Uni.createFrom().item(ServerMetadataResponse.newBuilder().setName("sinewich-serve")
-                .setVersion(ServerVersion.get()).addExtensions("binary_tensor_data").build());
+                .setVersion(ServerVersion.get()).addAllExtensions(
+                        ServerVersion.extensions(keys.adminEnabled() && models.repositoryEnabled())).build());
     }
 
     @Override
@@ -115,6 +128,47 @@ public class OipGrpcService implements GRPCInferenceService {
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
                 .chain(() -> GrpcErrors.guardUni(() -> Observed.call(metrics, service.budget(), "grpc_oip",
                         call -> infer(request, call)))));
+    }
+
+    @Override
+    public Uni<RepositoryIndexResponse> repositoryIndex(RepositoryIndexRequest request) {
+        return GrpcErrors.guardBlocking(() -> {
+            RepositoryIndexResponse.Builder b = RepositoryIndexResponse.newBuilder();
+            models.index(request.getReady()).forEach(m -> {
+                RepositoryIndexResponse.ModelIndex.Builder e = RepositoryIndexResponse.ModelIndex.newBuilder()
+                        .setName(m.name()).setState(m.state().name());
+                if (m.reason() != null) {
+                    e.setReason(m.reason());
+                }
+                b.addModels(e);
+            });
+            return b.build();
+        });
+    }
+
+    @Override
+    public Uni<RepositoryModelLoadResponse> repositoryModelLoad(RepositoryModelLoadRequest request) {
+        return GrpcErrors.guardBlocking(() -> {
+            noParameters(request.getParametersMap());
+            models.load(request.getModelName());
+            return RepositoryModelLoadResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public Uni<RepositoryModelUnloadResponse> repositoryModelUnload(RepositoryModelUnloadRequest request) {
+        return GrpcErrors.guardBlocking(() -> {
+            noParameters(request.getParametersMap());
+            models.unload(request.getModelName());
+            return RepositoryModelUnloadResponse.getDefaultInstance();
+        });
+    }
+
+    private static void noParameters(Map<String, ?> parameters) {
+        if (!parameters.isEmpty()) {
+            throw new InvalidInputException("no load or unload parameters are supported, found "
+                    + parameters.keySet());
+        }
     }
 
     private Uni<ModelInferResponse> infer(ModelInferRequest request, Observed.Call call) {

@@ -12,6 +12,7 @@ import dev.sinewich.serve.serving.Accepted;
 import dev.sinewich.serve.serving.InferenceService;
 import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.serving.Predictor;
+import dev.sinewich.serve.security.ApiKeys;
 import dev.sinewich.serve.api.Async;
 import dev.sinewich.serve.api.Observed;
 import dev.sinewich.serve.api.ServerVersion;
@@ -34,7 +35,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * The Open Inference Protocol (KServe v2) REST endpoints: server and model health and metadata,
- * and inference with JSON tensors. Every bundle is one model named after the bundle; the task is
+ * and inference with JSON tensors. The served bundle is one model, named after the bundle unless
+ * the server was given a name ({@code sinewich.model.name}, a repository entry's name); the task is
  * the request parameter {@code task}.
  */
 @Path("/v2")
@@ -48,6 +50,7 @@ public class OipResource {
     private final Predictor predictor;
     private final ServerMetrics metrics;
     private final InferenceService service;
+    private final ApiKeys keys;
 
     /**
      * Creates the resource.
@@ -56,8 +59,11 @@ public class OipResource {
      * @param predictor the way in for inference requests
      * @param metrics the meters
      * @param service the scheduler's owner
+     * @param keys the key checker (whether the admin API, and with it the repository API, is on)
      */
-    public OipResource(ModelService models, Predictor predictor, ServerMetrics metrics, InferenceService service) {
+    public OipResource(ModelService models, Predictor predictor, ServerMetrics metrics, InferenceService service,
+            ApiKeys keys) {
+        this.keys = keys;
         this.models = models;
         this.predictor = predictor;
         this.metrics = metrics;
@@ -72,7 +78,7 @@ public class OipResource {
     @GET
     public Map<String, Object> server() {
         return Map.of("name", "sinewich-serve", "version", ServerVersion.get(), "extensions",
-                List.of("binary_tensor_data"));
+                ServerVersion.extensions(keys.adminEnabled() && models.repositoryEnabled()));
     }
 
     /**

@@ -47,6 +47,19 @@ class OipGrpcTest {
         return InferParameter.newBuilder().setStringParam(s).build();
     }
 
+    /** The repository calls exist only with the admin API on, which it is not by default. */
+    @Test
+    void theRepositoryCallsAreOffUnlessTheAdminApiIsOn() {
+        StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> stub.repositoryIndex(
+                dev.sinewich.serve.api.grpc.oip.RepositoryIndexRequest.getDefaultInstance()));
+        assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+        assertTrue(e.getStatus().getDescription().contains("sinewich.security.admin-enabled"));
+        e = assertThrows(StatusRuntimeException.class, () -> stub.repositoryModelLoad(
+                dev.sinewich.serve.api.grpc.oip.RepositoryModelLoadRequest.newBuilder().setModelName("x").build()));
+        assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+        assertTrue(stub.serverReady(ServerReadyRequest.getDefaultInstance()).getReady());
+    }
+
     @Test
     void healthAndMetadata() {
         assertTrue(stub.serverLive(ServerLiveRequest.getDefaultInstance()).getLive());
