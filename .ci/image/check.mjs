@@ -1,16 +1,20 @@
-// Checks the running image over HTTP (MANAGEMENT_URL: its management interface, for readiness).
+// Checks the running image over HTTP (MANAGEMENT_URL: its management interface, for readiness;
+// READY_URL: another readiness URL, e.g. the OIP /v2/health/ready a KServe probe uses; MODEL: the
+// model name, default sinewich-default).
 //   node check.mjs <base url> [--inflight N:MARKER_FILE]
 //   without --inflight: waits for readiness (up to 180 s), then one OIP REST inference;
 //   with --inflight: requests in flight across a SIGTERM the caller sends (see below).
 const [base, flag, count] = process.argv.slice(2);
 const management = process.env.MANAGEMENT_URL ?? base; // health probes live on the management port
+const readyUrl = process.env.READY_URL ?? `${management}/q/health/ready`;
+const model = process.env.MODEL ?? "sinewich-default";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const body = JSON.stringify({
   parameters: { task: "depth" },
   inputs: [{ name: "image", datatype: "UINT8", shape: [1, 256, 256, 3], data: Array.from({ length: 256 * 256 * 3 }, (_, i) => i % 251) }],
 });
 const infer = async () => {
-  const r = await fetch(`${base}/v2/models/sinewich-default/infer`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const r = await fetch(`${base}/v2/models/${model}/infer`, { method: "POST", headers: { "content-type": "application/json" }, body });
   const json = await r.json();
   return { status: r.status, depth: (json.outputs ?? []).find((o) => o.name === "depth") };
 };
@@ -56,7 +60,7 @@ if (flag === "--inflight") {
 const start = Date.now();
 for (;;) {
   try {
-    if ((await fetch(`${management}/q/health/ready`)).ok) break;
+    if ((await fetch(readyUrl)).ok) break;
   } catch { /* not up yet */ }
   if (Date.now() - start > 180_000) { console.log("FAIL the container did not become ready in 180 s"); process.exit(1); }
   await sleep(500);

@@ -4,7 +4,8 @@
 # one REST and the gRPC client's inference checks (.ci/grpc-client), SIGTERM while 8 clients send
 # requests back to back (each sent before it must be answered, 200 or 503, and one in flight must
 # get its 200 after it; the exit status must be the JVM's 143 after its shutdown hooks),
-# and the image size; then the GPU image's Dockerfile (.ci/image/cuda.sh). Needs root (dockerd), Debian's docker.io and debootstrap (installed when
+# and the image size; then the same image run the way KServe runs the chart's ServingRuntime
+# (.ci/image/kserve.sh); then the GPU image's Dockerfile (.ci/image/cuda.sh). Needs root (dockerd), Debian's docker.io and debootstrap (installed when
 # missing), Node 20, and target/quarkus-app (mvn package). Docker Hub is not reachable here, so the
 # base is a local stand-in for eclipse-temurin: Debian bookworm (debootstrap) with
 # openjdk-17-jre-headless, cached as sinewich-ci/jre:17. The daemon runs without a bridge or
@@ -102,6 +103,9 @@ grep -v '^started' "$out/inflight.log"
 [ "$status" = "143" ] || { docker logs "$name" 2>&1 | tail -20 >&2; echo "image: exit status $status after SIGTERM" >&2; exit 1; }
 echo "ok   SIGTERM: graceful stop, exit $status"
 echo "image: $image: $(( size / 1048576 )) MiB"
+
+# The same image as KServe runs it: the rendered ServingRuntime's container, /mnt/models.
+"$here/kserve.sh"
 
 # The GPU image's Dockerfile, built and run on the same daemon and stand-ins.
 "$here/cuda.sh"

@@ -12,7 +12,8 @@ public final class Main {
 
     private static volatile LaunchArguments arguments = LaunchArguments.NONE;
 
-    private Main() {
+    /** Quarkus instantiates the entry point as a bean; nothing else needs to. */
+    Main() {
     }
 
     /**
