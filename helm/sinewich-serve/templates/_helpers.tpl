@@ -130,3 +130,171 @@ app.kubernetes.io/component: server
 {{- end }}
 {{- mul $n (get $factors $unit) }}
 {{- end }}
+
+{{/* The server settings of a config block (.Values.config, or a KServe runtime's copy of it with its
+overrides) as KEY: "value" lines: the ConfigMap's data and the KServe runtimes' env. Call with
+(dict "config" $config "root" $). */}}
+{{- define "sinewich-serve.settings" -}}
+{{- $c := .config -}}
+SINEWICH_MODEL_DEVICE: {{ $c.model.device | quote }}
+SINEWICH_MODEL_ENGINE: {{ $c.model.engine | quote }}
+SINEWICH_INFERENCE_WORKERS: {{ $c.inference.workers | quote }}
+SINEWICH_INFERENCE_QUEUE_CAPACITY: {{ $c.inference.queueCapacity | quote }}
+SINEWICH_INFERENCE_MAX_BATCH_SIZE: {{ $c.inference.maxBatchSize | quote }}
+SINEWICH_INFERENCE_MAX_DELAY: {{ $c.inference.maxDelay | quote }}
+SINEWICH_INFERENCE_TIMEOUT: {{ $c.inference.timeout | quote }}
+SINEWICH_INFERENCE_MAX_TIMEOUT: {{ $c.inference.maxTimeout | quote }}
+SINEWICH_INFERENCE_THREADS: {{ $c.inference.threads | quote }}
+SINEWICH_KERNELS_POLICY: {{ $c.kernels.policy | quote }}
+SINEWICH_KERNELS_BUDGET: {{ $c.kernels.budget | quote }}
+{{- with $c.kernels.pin }}
+SINEWICH_KERNELS_PIN: {{ join "," . | quote }}
+{{- end }}
+{{- with $c.kernels.preload }}
+SINEWICH_KERNELS_PRELOAD: {{ join "," . | quote }}
+{{- end }}
+SINEWICH_LIMITS_MAX_IMAGE_PIXELS: {{ int64 $c.limits.maxImagePixels | quote }}
+SINEWICH_LIMITS_MAX_IMAGE_BYTES: {{ $c.limits.maxImageBytes | quote }}
+SINEWICH_LIMITS_MAX_REQUEST_PIXELS: {{ int64 $c.limits.maxRequestPixels | quote }}
+SINEWICH_LIMITS_MAX_OUTPUT_VALUES: {{ int64 $c.limits.maxOutputValues | quote }}
+SINEWICH_LIMITS_MAX_INFLIGHT_BODY_BYTES: {{ $c.limits.maxInflightBodyBytes | quote }}
+SINEWICH_LIMITS_MAX_INFLIGHT_TENSOR_BYTES: {{ $c.limits.maxInflightTensorBytes | quote }}
+SINEWICH_LIMITS_MAX_RECEIVING_GRPC_BYTES: {{ $c.limits.maxReceivingGrpcBytes | quote }}
+SINEWICH_LIMITS_BODY_READ_TIMEOUT: {{ $c.limits.bodyReadTimeout | quote }}
+QUARKUS_SWAGGER_UI_ENABLE: {{ $.root.Values.swaggerUi | quote }}
+SINEWICH_GRPC_MAX_CONNECTION_AGE: {{ $c.grpc.maxConnectionAge | quote }}
+SINEWICH_GRPC_MAX_CONNECTION_AGE_GRACE: {{ $c.grpc.maxConnectionAgeGrace | quote }}
+{{- end }}
+
+{{/* The server container's resources: guaranteedQoS (requests equal limits), ephemeral-storage
+requested for the emptyDirs on node disk, and GPUs. Call with (dict "root" $ "resources" $resources
+"gpu" $gpu "modelImage" $bool); $gpu holds enabled, count and resourceName; modelImage adds the
+model image's emptyDir to the ephemeral storage. */}}
+{{- define "sinewich-serve.resources" -}}
+{{- $resources := deepCopy .resources }}
+{{- $requests := default dict $resources.requests }}
+{{- if .root.Values.guaranteedQoS }}
+{{- /* Guaranteed QoS: every request equals its limit (CPU limit from the request, memory request from the limit) */}}
+{{- $limits := default dict $resources.limits }}
+{{- if not (and $requests.cpu $limits.memory) }}
+{{- fail "guaranteedQoS needs resources.requests.cpu and resources.limits.memory" }}
+{{- end }}
+{{- $_ := set $limits "cpu" $requests.cpu }}
+{{- $_ := set $requests "memory" $limits.memory }}
+{{- $_ := set $resources "limits" $limits }}
+{{- end }}
+{{- if and (ne .root.Values.tmp.medium "Memory") (not (hasKey $requests "ephemeral-storage")) }}
+{{- /* the emptyDirs on node disk count against ephemeral storage: request what they may hold */}}
+{{- $disk := include "sinewich-serve.bytes" .root.Values.tmp.sizeLimit | int64 }}
+{{- if .modelImage }}
+{{- $disk = add $disk (include "sinewich-serve.bytes" .root.Values.model.image.sizeLimit | int64) }}
+{{- end }}
+{{- $_ := set $requests "ephemeral-storage" (printf "%dMi" (div $disk 1048576)) }}
+{{- end }}
+{{- $_ := set $resources "requests" $requests }}
+{{- if .gpu.enabled }}
+{{- $limits := default dict $resources.limits }}
+{{- $_ := set $limits .gpu.resourceName (int .gpu.count) }}
+{{- $_ := set $resources "limits" $limits }}
+{{- end }}
+{{- toYaml $resources }}
+{{- end }}
+
+{{/* Labels of the KServe resources: the chart's labels with another app.kubernetes.io/component, so
+that the Deployment's Services, PodDisruptionBudget and NetworkPolicy never select KServe's pods
+(an InferenceService's labels reach its pods). Call with (list . "component"). */}}
+{{- define "sinewich-serve.kserveLabels" -}}
+{{- $ctx := index . 0 -}}
+helm.sh/chart: {{ include "sinewich-serve.chart" $ctx }}
+app.kubernetes.io/name: {{ include "sinewich-serve.name" $ctx }}
+app.kubernetes.io/instance: {{ $ctx.Release.Name }}
+app.kubernetes.io/component: {{ index . 1 }}
+app.kubernetes.io/version: {{ $ctx.Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ $ctx.Release.Service }}
+app.kubernetes.io/part-of: sinewich-serve
+{{- end }}
+
+{{/* The name of a KServe runtime of this release. Call with (list . "cpu"|"gpu"). */}}
+{{- define "sinewich-serve.kserveRuntimeName" -}}
+{{- include "sinewich-serve.resourceName" (list (index . 0) (printf "-%s" (index . 1))) }}
+{{- end }}
+
+{{/* The name of an example InferenceService: its name value, or the full name cut so that
+"<name>-<variant>" has at most 47 characters (Knative names the revision
+<name>-predictor-00001, at most 63). Call with (list . "cpu"|"gpu"). */}}
+{{- define "sinewich-serve.kserveIsvcName" -}}
+{{- $ctx := index . 0 }}
+{{- $variant := index . 1 }}
+{{- $isvc := index $ctx.Values.kserve.inferenceService $variant }}
+{{- $suffix := printf "-%s" $variant }}
+{{- $name := $isvc.name | default (printf "%s%s" (include "sinewich-serve.fullname" $ctx | trunc (int (sub 47 (len $suffix))) | trimSuffix "-") $suffix) }}
+{{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $name) }}
+{{- fail (printf "kserve.inferenceService.%s.name: %q must start with a letter and hold only a-z, 0-9 and - (KServe's rule for InferenceService names); set it when the release name starts with a digit" $variant $name) }}
+{{- end }}
+{{- if gt (len $name) 47 }}
+{{- fail (printf "kserve.inferenceService.%s.name: %q is longer than 47 characters (Knative's revision <name>-predictor-00001 must fit 63)" $variant $name) }}
+{{- end }}
+{{- $name }}
+{{- end }}
+
+{{/* The kserve-container's security context: securityContext with the fields of
+podSecurityContext that a container can carry and Knative accepts (runAsNonRoot, runAsUser,
+runAsGroup, seccompProfile). A ServingRuntime has no pod-level securityContext, and Knative refuses
+one unless its feature kubernetes.podspec-securitycontext is enabled. */}}
+{{- define "sinewich-serve.kserveSecurityContext" -}}
+{{- $sc := dict }}
+{{- range $key := list "runAsNonRoot" "runAsUser" "runAsGroup" "seccompProfile" }}
+{{- if hasKey $.Values.podSecurityContext $key }}
+{{- $_ := set $sc $key (get $.Values.podSecurityContext $key) }}
+{{- end }}
+{{- end }}
+{{- toYaml (mergeOverwrite $sc (deepCopy .Values.securityContext)) }}
+{{- end }}
+
+{{/* Whole cores of a CPU quantity ("2", "500m", "1.5"), rounded up, as the downward API gives
+requests.cpu with divisor 1. */}}
+{{- define "sinewich-serve.cores" -}}
+{{- $q := toString . }}
+{{- if hasSuffix "m" $q }}
+{{- div (add (trimSuffix "m" $q | int) 999) 1000 }}
+{{- else }}
+{{- ceil (float64 $q) | int }}
+{{- end }}
+{{- end }}
+
+{{/* Refuses KServe values that KServe or Knative would refuse, or that could not serve. */}}
+{{- define "sinewich-serve.kserveValidate" -}}
+{{- $k := .Values.kserve }}
+{{- if and $k.runtime.cpu.enabled $k.runtime.gpu.enabled (eq (int $k.runtime.cpu.priority) (int $k.runtime.gpu.priority)) }}
+{{- fail "kserve.runtime.cpu.priority and kserve.runtime.gpu.priority must differ: KServe refuses two runtimes with the same priority for one model format" }}
+{{- end }}
+{{- range $variant := list "cpu" "gpu" }}
+{{- $isvc := index $k.inferenceService $variant }}
+{{- if $isvc.enabled }}
+{{- $where := printf "kserve.inferenceService.%s" $variant }}
+{{- if not $isvc.storageUri }}
+{{- fail (printf "%s.storageUri is required: where KServe fetches the bundle (pvc://claim/path, s3://bucket/path, oci://...)" $where) }}
+{{- end }}
+{{- if and (not $isvc.runtime) (not (index $k.runtime $variant).enabled) }}
+{{- fail (printf "%s needs kserve.runtime.%s.enabled, or %s.runtime naming a runtime installed otherwise" $where $variant $where) }}
+{{- end }}
+{{- $knative := has $isvc.deploymentMode (list "Serverless" "Knative") }}
+{{- $a := $isvc.autoscaling }}
+{{- if and (eq $a.class "kpa") (not $knative) }}
+{{- fail (printf "%s.autoscaling.class kpa needs deploymentMode Serverless (Knative); RawDeployment scales with hpa" $where) }}
+{{- end }}
+{{- if and (eq $a.class "hpa") (lt (int $a.minReplicas) 1) }}
+{{- fail (printf "%s.autoscaling.minReplicas must be at least 1 with class hpa (only kpa scales to zero)" $where) }}
+{{- end }}
+{{- if and (gt (int $a.maxReplicas) 0) (gt (int $a.minReplicas) (int $a.maxReplicas)) }}
+{{- fail (printf "%s.autoscaling.minReplicas must not exceed maxReplicas" $where) }}
+{{- end }}
+{{- if and (eq $a.class "hpa") (lt (int $a.maxReplicas) 1) }}
+{{- fail (printf "%s.autoscaling.maxReplicas must be at least 1 with class hpa" $where) }}
+{{- end }}
+{{- if and $knative (not $isvc.runtime) (eq $k.runtime.port "both") }}
+{{- fail (printf "kserve.runtime.port both declares two ports, which Knative refuses: %s.deploymentMode %s needs port http1 or h2c" $where $isvc.deploymentMode) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
