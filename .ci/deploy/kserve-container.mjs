@@ -1,6 +1,6 @@
 // Prints, as JSON, the kserve-container of the chart's CPU serving runtime the way KServe would
 // start it for an InferenceService: {image, args, env, ports, readinessProbe, livenessProbe,
-// securityContext}, with {{.Name}} (which KServe fills with the model's name) replaced by <model
+// securityContext, resources}, with {{.Name}} (which KServe fills with the model's name) replaced by <model
 // name> in args and env values. Env entries that take their value from the downward API (valueFrom)
 // are printed as {name, valueFrom}; the others as {name, value}. For a test that runs the CPU image
 // as KServe would (args, env, read-only root, /tmp writable, probes on the HTTP port).
@@ -38,5 +38,6 @@ const out = {
   readinessProbe: c.readinessProbe ?? null,
   livenessProbe: c.livenessProbe ?? null,
   securityContext: c.securityContext ?? null,
+  resources: c.resources ?? null,
 };
 process.stdout.write(JSON.stringify(out, null, 2) + "\n");

@@ -5,8 +5,9 @@
 //   node kserve-docker.mjs CONTAINER_JSON args      the container's args, NUL-separated
 //   node kserve-docker.mjs CONTAINER_JSON probe readinessProbe|livenessProbe
 //                                                   PORT PATH of that HTTP probe
-// Env entries with valueFrom (the downward API) are left to the image's defaults, and said so on
-// stderr; so is everything else this cannot emulate.
+// Env entries from the downward API's CPU request or limit (resourceFieldRef requests.cpu /
+// limits.cpu) get the value the kubelet would give: the cores rounded up to whole divisors; any
+// other valueFrom cannot be emulated here and fails.
 import { readFileSync } from "node:fs";
 
 const [file, mode, which] = process.argv.slice(2);
@@ -15,7 +16,14 @@ const out = [];
 if (mode === "options") {
   for (const e of c.env ?? []) {
     if (e.valueFrom !== undefined) {
-      console.error(`kserve-docker: env ${e.name} comes from ${JSON.stringify(e.valueFrom)}; left unset here`);
+      const ref = e.valueFrom.resourceFieldRef;
+      const quantity = ref && { "requests.cpu": c.resources?.requests?.cpu, "limits.cpu": c.resources?.limits?.cpu }[ref.resource];
+      if (quantity === undefined) {
+        console.error(`kserve-docker: env ${e.name} comes from ${JSON.stringify(e.valueFrom)}, which this cannot emulate`);
+        process.exit(1);
+      }
+      const cores = (q) => (String(q).endsWith("m") ? Number(String(q).slice(0, -1)) / 1000 : Number(q));
+      out.push("-e", `${e.name}=${Math.ceil(cores(quantity) / cores(ref.divisor ?? "1"))}`);
     } else {
       out.push("-e", `${e.name}=${e.value ?? ""}`);
     }

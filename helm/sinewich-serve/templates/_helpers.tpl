@@ -161,7 +161,7 @@ SINEWICH_LIMITS_MAX_INFLIGHT_BODY_BYTES: {{ $c.limits.maxInflightBodyBytes | quo
 SINEWICH_LIMITS_MAX_INFLIGHT_TENSOR_BYTES: {{ $c.limits.maxInflightTensorBytes | quote }}
 SINEWICH_LIMITS_MAX_RECEIVING_GRPC_BYTES: {{ $c.limits.maxReceivingGrpcBytes | quote }}
 SINEWICH_LIMITS_BODY_READ_TIMEOUT: {{ $c.limits.bodyReadTimeout | quote }}
-QUARKUS_SWAGGER_UI_ENABLE: {{ $.root.Values.swaggerUi | quote }}
+QUARKUS_SWAGGER_UI_ENABLED: {{ $.root.Values.swaggerUi | quote }}
 SINEWICH_GRPC_MAX_CONNECTION_AGE: {{ $c.grpc.maxConnectionAge | quote }}
 SINEWICH_GRPC_MAX_CONNECTION_AGE_GRACE: {{ $c.grpc.maxConnectionAgeGrace | quote }}
 {{- end }}
