@@ -15,7 +15,8 @@
 #   3. the shell scripts with ShellCheck (Debian package, unpacked); both Dockerfiles linted
 #      (dockerfile-utils plus the images' rules) and .dockerignore checked against their COPY sources;
 #   4. the images' exact start: docker/extract-libtorch.sh lays out libtorch as the image build
-#      does, docker/start.sh starts the packaged server as an unprivileged user with the
+#      does, docker/start.sh starts the packaged server (with command-line arguments it does not
+#      use, which it must accept and log once) as an unprivileged user with the
 #      environment the chart gives the pod (ConfigMap + API keys Secret), HOME and user.home
 #      pointing at an empty directory; then /q/health/ready, docker/healthcheck.sh, one
 #      inference call with and without the key, SIGTERM; nothing may have been written under HOME
@@ -304,7 +305,7 @@ log="$out/server.log"
   QUARKUS_MANAGEMENT_PORT="$management_port" \
   SINEWICH_APP_DIR="$stage/app" SINEWICH_LIBTORCH_DIR="$stage/opt/libtorch" \
   TMPDIR="$stage/tmp" JAVA_OPTS_APPEND="-Duser.home=$stage/home" \
-  "$stage/usr/local/bin/sinewich-start") > "$log" 2>&1 &
+  "$stage/usr/local/bin/sinewich-start" --workers=2 --enable_docs_url serve) > "$log" 2>&1 &
 server=$!
 echo "deploy: server pid $server, HTTP $http_port, gRPC $grpc_port, management $management_port, log $log"
 
@@ -334,6 +335,12 @@ if [ -n "$ready" ]; then
     ok "API keys from the chart's Secret enforced; one inference call answered"
   else
     bad "inference through the started server"
+  fi
+  # arguments a model server might be given and this one does not use: accepted, named once
+  if [ "$(grep -c 'Ignoring command-line arguments this server does not use: --workers=2 --enable_docs_url serve$' "$log")" = 1 ]; then
+    ok "unused command-line arguments accepted and logged once"
+  else
+    bad "unused command-line arguments were not logged exactly once"
   fi
   rss_kib="$(awk '/^VmRSS:/ {print $2}' "/proc/$server/status" 2>/dev/null || echo 0)"
   echo "deploy: server resident set after one call: $((rss_kib / 1024)) MiB"

@@ -82,16 +82,7 @@ if grep -E '^\S+ \S+ (ERROR|WARN) ' <<<"$logs" | grep -v "Using legacy gRPC supp
 fi
 echo "ok   log: settings from the command line, the bundle from /mnt/models, no warnings"
 
-marker="$out/sigterm-at"
-node "$root/.ci/image/check.mjs" "$base" --inflight "4:$marker" >"$out/inflight.log" 2>&1 &
-inflight=$!
-for _ in $(seq 1 300); do grep -q '^started' "$out/inflight.log" && break; sleep 0.1; done
-sleep 0.2
-docker kill --signal TERM "$name" >/dev/null
-date +%s%3N >"$marker"
-status=$(docker wait "$name")
-wait "$inflight" || { cat "$out/inflight.log" >&2; fail "a request in flight at SIGTERM was lost"; }
-grep -v '^started' "$out/inflight.log"
-[ "$status" = "143" ] || fail "exit status $status after SIGTERM"
-echo "ok   SIGTERM: graceful stop, exit $status"
+# shellcheck source=.ci/image/sigterm.sh disable=SC1091
+source "$here/sigterm.sh"
+sigterm_in_flight "$name" "$base" "$out" 4 || fail "SIGTERM check failed"
 echo "kserve: cold start ${cold} ms (bundle zip in /mnt/models, read-only)"

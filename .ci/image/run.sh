@@ -88,20 +88,9 @@ node "$root/.ci/grpc-client/client.mjs" "127.0.0.1:$grpc_port" >"$out/grpc.log" 
 echo "ok   gRPC: $(grep -c '^ok' "$out/grpc.log") checks of both services passed"
 
 # SIGTERM while requests are in flight: every one sent before it is answered, then the JVM exits 143.
-marker="$out/sigterm-at"
-node "$here/check.mjs" "http://127.0.0.1:$http_port" --inflight "8:$marker" >"$out/inflight.log" 2>&1 &
-inflight=$!
-for _ in $(seq 1 300); do grep -q '^started' "$out/inflight.log" && break; sleep 0.1; done
-sleep 0.2
-docker kill --signal TERM "$name" >/dev/null
-date +%s%3N > "$marker"
-status=$(docker wait "$name")
-if ! wait "$inflight"; then
-  cat "$out/inflight.log" >&2; echo "image: a request in flight at SIGTERM was lost" >&2; exit 1
-fi
-grep -v '^started' "$out/inflight.log"
-[ "$status" = "143" ] || { docker logs "$name" 2>&1 | tail -20 >&2; echo "image: exit status $status after SIGTERM" >&2; exit 1; }
-echo "ok   SIGTERM: graceful stop, exit $status"
+# shellcheck source=.ci/image/sigterm.sh disable=SC1091
+source "$here/sigterm.sh"
+sigterm_in_flight "$name" "http://127.0.0.1:$http_port" "$out" 8 || { echo "image: SIGTERM check failed" >&2; exit 1; }
 echo "image: $image: $(( size / 1048576 )) MiB"
 
 # The same image as KServe runs it: the rendered ServingRuntime's container, /mnt/models.
