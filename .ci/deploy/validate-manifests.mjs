@@ -88,7 +88,10 @@ function checkKserve(name, docs) {
       check(!priorities.has(key), `${what}: priority ${format.priority} differs from ${priorities.get(key)}'s (KServe refuses equal priorities)`);
       priorities.set(key, rt.metadata.name);
     }
-    check(JSON.stringify(spec.protocolVersions) === JSON.stringify(["v2", "grpc-v2"]), `${what}: protocolVersions v2, grpc-v2`);
+    const runtimePorts = (spec.containers?.[0]?.ports ?? []).map((port) => port.name);
+    const expected = [...(runtimePorts.includes("http1") ? ["v2"] : []), ...(runtimePorts.includes("h2c") ? ["grpc-v2"] : [])];
+    check(expected.length > 0 && JSON.stringify(spec.protocolVersions) === JSON.stringify(expected),
+      `${what}: protocolVersions ${expected.join(", ")}, the protocols of its ports ${runtimePorts.join(", ")}`);
     check(spec.multiModel === false, `${what}: multiModel false`);
     check(rt.kind !== "ClusterServingRuntime" || !rt.metadata.namespace, `${what}: cluster-scoped, no namespace`);
     check(rt.metadata.labels?.["app.kubernetes.io/component"] !== "server", `${what}: not labelled as the Deployment's server`);
@@ -177,6 +180,15 @@ function checkKserve(name, docs) {
     check(["true", "false"].includes(ann["serving.kserve.io/enable-prometheus-scraping"]),
       `${what}: serving.kserve.io/enable-prometheus-scraping set`);
     const knative = mode === "Serverless" || mode === "Knative";
+    if (!knative) {
+      // no queue-proxy: KServe's scraping annotations would point at ports nothing listens on
+      check(ann["serving.kserve.io/enable-prometheus-scraping"] === "false"
+        && (ann["serving.kserve.io/enable-metric-aggregation"] ?? "false") === "false",
+        `${what}: ${mode}: KServe's queue-proxy metrics annotations off`);
+      check(ann["prometheus.io/scrape"] !== "true" || (ann["prometheus.io/path"] === "/q/metrics"
+        && /^\d+$/.test(ann["prometheus.io/port"] ?? "") && ![httpPort, grpcPort].includes(Number(ann["prometheus.io/port"]))),
+        `${what}: ${mode}: pods annotated for the server's own /q/metrics on the management port`);
+    }
     const p = isvc.spec?.predictor ?? {};
     const m = p.model ?? {};
     check(m.modelFormat?.name === "sinewich" && (m.modelFormat.version ?? "1") === "1", `${what}: model format sinewich, version 1`);

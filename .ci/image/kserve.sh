@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the CPU image (sinewich-serve:ci, built by .ci/image/run.sh) the way KServe runs the chart's
 # CPU ServingRuntime: the container's args, env, user and read-only root filesystem exactly as
-# rendered from helm/sinewich-serve with ci/kserve-values.yaml (.ci/deploy/kserve-container.mjs),
-# the image's own ENTRYPOINT, a bundle zip in a read-only folder mounted at /mnt/models (where the
-# storage initializer leaves it), a /tmp tmpfs (the runtime's emptyDir). Then what KServe and its
+# rendered from helm/sinewich-serve with its defaults and kserve.enabled=true
+# (.ci/deploy/kserve-container.mjs), the image's own ENTRYPOINT, the bundle's files in a read-only
+# folder mounted at /mnt/models (as the storage initializer leaves a bundle folder, or a zip it
+# unpacked), a /tmp tmpfs (the runtime's emptyDir). (The other layouts the server takes, one bundle
+# folder or zip inside /mnt/models, are covered by BundleLocationTest and ModelRepositoryApiTest.) Then what KServe and its
 # clients call: the runtime's readiness and liveness probes, /v2/health/ready,
 # /v2/models/{name}/ready, model metadata and inference over OIP REST; every OIP and typed gRPC
 # check of .ci/grpc-client under the name KServe assigned; the metrics where the runtime's
@@ -23,8 +25,7 @@ trap 'docker rm -f "$name" >/dev/null 2>&1 || true' EXIT
 # shellcheck source=.ci/lib/deploy-tools.sh disable=SC1091
 source "$root/.ci/lib/deploy-tools.sh"
 deploy_tools "$root"
-"$HELM" template "$model-runtime" "$root/helm/sinewich-serve" -f "$root/helm/sinewich-serve/ci/kserve-values.yaml" \
-  >"$out/rendered.yaml"
+"$HELM" template "$model-runtime" "$root/helm/sinewich-serve" --set kserve.enabled=true >"$out/rendered.yaml"
 node "$DEPLOY_NODE/kserve-container.mjs" "$out/rendered.yaml" "$model" >"$out/container.json"
 mapfile -d '' options < <(node "$here/kserve-docker.mjs" "$out/container.json" options)
 mapfile -d '' args < <(node "$here/kserve-docker.mjs" "$out/container.json" args)
@@ -41,9 +42,9 @@ for p in "$http_port" "$grpc_port" "$metrics_port"; do
   fi
 done
 
-# What the storage initializer leaves for a storage URI that names a bundle zip: the zip in /mnt/models.
+# What the storage initializer leaves for a storage URI that names a bundle folder: its files.
 bundle="$root/src/test/resources/conformance/s2_lora_lowpass_clock/bundle"
-(cd "$bundle" && jar cfM "$out/models/s2-lora-lowpass-clock.zip" sinewich.json model.safetensors)
+cp "$bundle/sinewich.json" "$bundle/model.safetensors" "$out/models/"
 chmod -R a+rX "$out/models"
 
 started=$(date +%s%3N)
@@ -73,7 +74,7 @@ node "$root/.ci/grpc-client/client.mjs" "127.0.0.1:$grpc_port" --model "$model" 
 echo "ok   gRPC: $(grep -c '^ok' "$out/grpc.log") checks of both services under $model"
 logs="$(docker logs "$name" 2>&1)"
 grep -q "Settings from the command line" <<<"$logs" || fail "the command line's settings were not logged"
-grep -q "Loaded model $model version .* from /mnt/models/s2-lora-lowpass-clock.zip" <<<"$logs" \
+grep -q "Loaded model $model version .* from /mnt/models on " <<<"$logs" \
   || fail "the model was not loaded from /mnt/models under $model"
 # Allowed: Quarkus's note that gRPC has its own server (it does, on its own port, by design).
 if grep -E '^\S+ \S+ (ERROR|WARN) ' <<<"$logs" | grep -v "Using legacy gRPC support with a separate HTTP server" \
@@ -85,4 +86,4 @@ echo "ok   log: settings from the command line, the bundle from /mnt/models, no 
 # shellcheck source=.ci/image/sigterm.sh disable=SC1091
 source "$here/sigterm.sh"
 sigterm_in_flight "$name" "$base" "$out" 4 || fail "SIGTERM check failed"
-echo "kserve: cold start ${cold} ms (bundle zip in /mnt/models, read-only)"
+echo "kserve: cold start ${cold} ms (the bundle's files in /mnt/models, read-only)"

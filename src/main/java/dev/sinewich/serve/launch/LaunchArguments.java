@@ -9,10 +9,11 @@ import java.util.Map;
  * The server's command-line arguments, read the way KServe's model servers read theirs:
  * {@code --name=value} or {@code --name value}, with {@code _} or {@code -} between words. The ones
  * the server uses become configuration properties (a command-line argument outranks the
- * environment); every other argument is kept, unused, for one log line. Immutable.
+ * environment); every other argument is kept, unused and by name only (never its value), for
+ * one log line. Immutable.
  *
- * @param properties the configuration properties the arguments set, in argument order
- * @param ignored the arguments the server does not use, as given
+ * @param properties the configuration properties the arguments set
+ * @param ignored the names of the arguments the server does not use
  */
 public record LaunchArguments(Map<String, String> properties, List<String> ignored) {
 
@@ -50,7 +51,7 @@ public record LaunchArguments(Map<String, String> properties, List<String> ignor
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--") || arg.length() == 2) {
-                ignored.add(arg);
+                ignored.add(arg.equals("--") ? arg : "(a positional argument)");
                 continue;
             }
             int eq = arg.indexOf('=');
@@ -59,7 +60,11 @@ public record LaunchArguments(Map<String, String> properties, List<String> ignor
             boolean valueFollows = eq < 0 && i + 1 < args.length && !args[i + 1].startsWith("--");
             String property = USED.get(name);
             if (property == null) {
-                ignored.add(valueFollows ? arg + " " + args[++i] : arg);
+                // named, never with its value: an argument meant for another server may hold a secret
+                ignored.add(eq < 0 ? arg : arg.substring(0, eq));
+                if (valueFollows) {
+                    i++;
+                }
                 continue;
             }
             if (valueFollows) {

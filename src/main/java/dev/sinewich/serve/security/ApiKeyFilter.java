@@ -34,7 +34,8 @@ public class ApiKeyFilter {
      */
     @ServerRequestFilter(preMatching = true)
     public Response check(ContainerRequestContext request) {
-        String path = "/" + request.getUriInfo().getPath().replaceFirst("^/+", "");
+        // runs of slashes count as one, so that no spelling of a guarded path passes unchecked
+        String path = ("/" + request.getUriInfo().getPath()).replaceAll("/{2,}", "/");
         String auth = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         boolean repository = path.startsWith("/v2/repository");
         if (path.startsWith("/admin") || repository) {

@@ -5,6 +5,7 @@ import dev.sinewich.serve.bundle.ConfigParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -50,6 +51,27 @@ public final class BundleLocation {
         throw new BundleException(configured + " holds " + candidates.size() + " bundles ("
                 + String.join(", ", candidates.stream().map(c -> c.getFileName().toString()).toList())
                 + "); name one of them in the model path");
+    }
+
+    /**
+     * Waits for the model path to exist, as KServe asks a runtime to when it sets
+     * {@code MODEL_INIT_MODE=async}: an OCI model image's files (a "modelcar") appear in
+     * {@code /mnt/models} only once its sidecar runs, which may be after the server starts.
+     *
+     * @param configured the configured path
+     * @param limit how long to wait at most
+     * @return true once it exists; false when the limit passed first
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public static boolean await(Path configured, Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (!Files.exists(configured)) {
+            if (System.nanoTime() - end >= 0) {
+                return false;
+            }
+            Thread.sleep(200);
+        }
+        return true;
     }
 
     private static boolean isBundleDirectory(Path p) {

@@ -77,9 +77,10 @@ public class ModelService {
         }
     }
 
-    void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) ShutdownEvent event) {
+    synchronized void onStop(@Observes @Priority(Interceptor.Priority.APPLICATION + 1000) ShutdownEvent event) {
         SinewichModel current = model;
         model = null;
+        servedFrom = null;
         if (current != null) {
             current.close();
         }
@@ -92,7 +93,7 @@ public class ModelService {
         DjlSettings.apply(config.inference().threads());
         boolean embedded = config.model().path().isEmpty();
         try {
-            Path bundle = embedded ? null : BundleLocation.locate(Paths.get(config.model().path().get()));
+            Path bundle = embedded ? null : BundleLocation.locate(awaitModelPath(Paths.get(config.model().path().get())));
             model = open(bundle, configuredName);
             servedFrom = bundle == null ? null : bundle.toRealPath();
             DjlSettings.applyThreads(config.inference().threads());
@@ -103,6 +104,27 @@ public class ModelService {
             throw new BundleRejectedException("cannot serve the bundle " + config.model().path().get() + ": "
                     + e.getMessage());
         }
+    }
+
+    /** How long start-up waits for the model path when KServe says its files arrive later. */
+    static final java.time.Duration ASYNC_MODEL_WAIT = java.time.Duration.ofMinutes(10);
+
+    /**
+     * Returns the model path, first waiting for it to appear when KServe starts the server before
+     * the model's files are there ({@code MODEL_INIT_MODE=async}, an OCI model image).
+     */
+    private static Path awaitModelPath(Path path) {
+        if (!"async".equalsIgnoreCase(System.getenv("MODEL_INIT_MODE")) || java.nio.file.Files.exists(path)) {
+            return path;
+        }
+        LOG.infof("Waiting up to %d minutes for %s to appear (MODEL_INIT_MODE=async: the model's files arrive "
+                + "after the server starts)", ASYNC_MODEL_WAIT.toMinutes(), path);
+        try {
+            BundleLocation.await(path, ASYNC_MODEL_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return path;
     }
 
     /**
@@ -163,19 +185,25 @@ public class ModelService {
 
     /**
      * Lists the model repository's entries with their state, as the Open Inference Protocol's
-     * repository index does: {@code READY} for the entry being served, {@code LOADING} while it is
-     * loaded, else {@code UNAVAILABLE}, with the reason when its last load failed.
+     * repository index does: {@code READY} for the entry being served under its name,
+     * {@code LOADING} while it is loaded, else {@code UNAVAILABLE}, with the reason when its last
+     * load failed.
      *
      * @param readyOnly list only the entries that are ready
      * @return the entries, in name order
      * @throws ModelRepository.LoadingDisabledException when no repository is configured
      */
     public List<RepositoryModel> index(boolean readyOnly) {
-        Path served = model == null ? null : servedFrom;
+        SinewichModel current = model;
+        Path served = current == null ? null : servedFrom;
+        String servedName = current == null ? null : current.config().name();
         Path inProgress = loading;
         List<RepositoryModel> index = new ArrayList<>();
         for (ModelRepository.Entry entry : repository.entries()) {
-            RepositoryModel.State state = entry.path().equals(served) ? RepositoryModel.State.READY
+            // ready: this entry's bundle is served, and under the entry's name (a bundle loaded by
+            // path is served under another name, and a link's target under the link's)
+            boolean ready = entry.path().equals(served) && entry.name().equals(servedName);
+            RepositoryModel.State state = ready ? RepositoryModel.State.READY
                     : entry.path().equals(inProgress) ? RepositoryModel.State.LOADING : RepositoryModel.State.UNAVAILABLE;
             if (!readyOnly || state == RepositoryModel.State.READY) {
                 index.add(new RepositoryModel(entry.name(), state,

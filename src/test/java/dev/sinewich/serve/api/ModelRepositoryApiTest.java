@@ -169,6 +169,13 @@ class ModelRepositoryApiTest {
                     RepositoryModelUnloadRequest.newBuilder().setModelName(SERVED).build()));
             assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
         }
+        // no spelling of the path gets past the key check: refused, or no such endpoint, never answered
+        for (String path : new String[] {"//v2/repository/index", "/v2//repository/index", "/v2/repository//index",
+                "/v2/repository/index/", "/v2/models/../repository/index", "/v2/%72epository/index",
+                "/v2/repository/models/s2-clock//load", "//v2//repository//models//s2-clock//load"}) {
+            int status = given().urlEncodingEnabled(false).post(path).then().extract().statusCode();
+            assertTrue(status == 401 || status == 404, path + " answered " + status);
+        }
         servesOnly(SERVED);
     }
 
@@ -193,7 +200,10 @@ class ModelRepositoryApiTest {
         }
         given().auth().oauth2(ADMIN).contentType(ContentType.JSON).body("{\"parameters\": {\"config\": \"{}\"}}")
                 .post("/v2/repository/models/s2-clock/load").then().statusCode(400)
-                .body("error", containsString("no load or unload parameters are supported"));
+                .body("error", equalTo("unsupported load parameter 'config'; none are accepted"));
+        given().auth().oauth2(ADMIN).contentType(ContentType.JSON).body("{\"parameters\": {\"unload_dependents\": 1}}")
+                .post("/v2/repository/models/" + SERVED + "/unload").then().statusCode(400)
+                .body("error", containsString("only \"unload_dependents\" (true or false) is accepted"));
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> as(ADMIN).repositoryModelLoad(
                 RepositoryModelLoadRequest.newBuilder().setModelName("s2-clock").putParameters("config",
                         ModelRepositoryParameter.newBuilder().setStringParam("{}").build()).build()));
@@ -231,6 +241,13 @@ class ModelRepositoryApiTest {
     @Test
     @Order(5)
     void loadingByNameServesTheEntryUnderItsName() {
+        // by path through /admin the entry's bundle is served under the configured name, not the
+        // entry's: the index does not call the entry ready
+        given().auth().oauth2(ADMIN).contentType(ContentType.JSON).body("{\"path\": \"s2-clock\"}").put("/admin/model")
+                .then().statusCode(200).body("name", equalTo(SERVED));
+        servesOnly(SERVED);
+        given().auth().oauth2(KEY).get("/v2/models/s2-clock/ready").then().statusCode(404);
+        assertEquals(Map.of("broken", "UNAVAILABLE", "s2-clock", "UNAVAILABLE", "s4", "UNAVAILABLE"), states());
         given().auth().oauth2(ADMIN).post("/v2/repository/models/s2-clock/load").then().statusCode(200)
                 .body("name", equalTo("s2-clock")).body("state", equalTo("READY"));
         servesOnly("s2-clock");
@@ -257,8 +274,10 @@ class ModelRepositoryApiTest {
     void unloadingByNameStopsServing() {
         given().auth().oauth2(ADMIN).post("/v2/repository/models/s2-clock/unload").then().statusCode(404)
                 .body("error", containsString("this server serves 's4'"));
-        given().auth().oauth2(ADMIN).post("/v2/repository/models/s4/unload").then().statusCode(200)
-                .body("state", equalTo("UNAVAILABLE"));
+        // as Triton's clients send it
+        given().auth().oauth2(ADMIN).contentType(ContentType.JSON)
+                .body("{\"parameters\": {\"unload_dependents\": false}}").post("/v2/repository/models/s4/unload")
+                .then().statusCode(200).body("state", equalTo("UNAVAILABLE"));
         given().get("/v2/health/ready").then().statusCode(503);
         assertEquals(Map.of("broken", "UNAVAILABLE", "s2-clock", "UNAVAILABLE", "s4", "UNAVAILABLE"), states());
         StatusRuntimeException e = assertThrows(StatusRuntimeException.class, () -> as(ADMIN).repositoryModelUnload(
@@ -269,7 +288,9 @@ class ModelRepositoryApiTest {
         as(ADMIN).repositoryModelLoad(RepositoryModelLoadRequest.newBuilder().setModelName("s2-clock").build());
         given().get("/v2/health/ready").then().statusCode(200);
         servesOnly("s2-clock");
-        as(ADMIN).repositoryModelUnload(RepositoryModelUnloadRequest.newBuilder().setModelName("s2-clock").build());
+        as(ADMIN).repositoryModelUnload(RepositoryModelUnloadRequest.newBuilder().setModelName("s2-clock")
+                .putParameters("unload_dependents", ModelRepositoryParameter.newBuilder().setBoolParam(true).build())
+                .build());
         given().get("/v2/health/ready").then().statusCode(503);
         given().auth().oauth2(ADMIN).post("/v2/repository/models/s4/load").then().statusCode(200);
         servesOnly("s4");

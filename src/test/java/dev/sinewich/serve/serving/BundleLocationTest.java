@@ -62,4 +62,22 @@ class BundleLocationTest {
         e = assertThrows(BundleException.class, () -> BundleLocation.locate(tmp.resolve("missing")));
         assertTrue(e.getMessage().endsWith("missing does not exist"), e.getMessage());
     }
+
+    @Test
+    void aPathThatAppearsLaterIsWaitedFor() throws Exception {
+        Path later = tmp.resolve("later");
+        Thread maker = new Thread(() -> {
+            try {
+                Thread.sleep(300);
+                bundleDir(later);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        maker.start();
+        assertTrue(BundleLocation.await(later, java.time.Duration.ofSeconds(30)));
+        maker.join();
+        assertEquals(later, BundleLocation.locate(later));
+        assertTrue(!BundleLocation.await(tmp.resolve("never"), java.time.Duration.ofMillis(300)));
+    }
 }

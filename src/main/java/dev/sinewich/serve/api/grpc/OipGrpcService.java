@@ -10,6 +10,7 @@ import dev.sinewich.serve.api.grpc.oip.ModelMetadataRequest;
 import dev.sinewich.serve.api.grpc.oip.ModelMetadataResponse;
 import dev.sinewich.serve.api.grpc.oip.ModelReadyRequest;
 import dev.sinewich.serve.api.grpc.oip.ModelReadyResponse;
+import dev.sinewich.serve.api.grpc.oip.ModelRepositoryParameter;
 import dev.sinewich.serve.api.grpc.oip.RepositoryIndexRequest;
 import dev.sinewich.serve.api.grpc.oip.RepositoryIndexResponse;
 import dev.sinewich.serve.api.grpc.oip.RepositoryModelLoadRequest;
@@ -23,6 +24,7 @@ import dev.sinewich.serve.api.grpc.oip.ServerMetadataResponse;
 import dev.sinewich.serve.api.grpc.oip.ServerReadyRequest;
 import dev.sinewich.serve.api.grpc.oip.ServerReadyResponse;
 import dev.sinewich.serve.api.oip.OipRequest;
+import dev.sinewich.serve.api.oip.RepositoryParameters;
 import dev.sinewich.serve.api.oip.ModelMetadata;
 import dev.sinewich.serve.api.oip.OipRequests;
 import dev.sinewich.serve.bundle.SinewichConfig;
@@ -149,7 +151,7 @@ public class OipGrpcService implements GRPCInferenceService {
     @Override
     public Uni<RepositoryModelLoadResponse> repositoryModelLoad(RepositoryModelLoadRequest request) {
         return GrpcErrors.guardBlocking(() -> {
-            noParameters(request.getParametersMap());
+            parameters(request.getParametersMap(), false);
             models.load(request.getModelName());
             return RepositoryModelLoadResponse.getDefaultInstance();
         });
@@ -158,17 +160,15 @@ public class OipGrpcService implements GRPCInferenceService {
     @Override
     public Uni<RepositoryModelUnloadResponse> repositoryModelUnload(RepositoryModelUnloadRequest request) {
         return GrpcErrors.guardBlocking(() -> {
-            noParameters(request.getParametersMap());
+            parameters(request.getParametersMap(), true);
             models.unload(request.getModelName());
             return RepositoryModelUnloadResponse.getDefaultInstance();
         });
     }
 
-    private static void noParameters(Map<String, ?> parameters) {
-        if (!parameters.isEmpty()) {
-            throw new InvalidInputException("no load or unload parameters are supported, found "
-                    + parameters.keySet());
-        }
+    private static void parameters(Map<String, ModelRepositoryParameter> parameters, boolean unload) {
+        parameters.forEach((name, value) -> RepositoryParameters.check(name,
+                value.getParameterChoiceCase() == ModelRepositoryParameter.ParameterChoiceCase.BOOL_PARAM, unload));
     }
 
     private Uni<ModelInferResponse> infer(ModelInferRequest request, Observed.Call call) {

@@ -3,6 +3,7 @@ package dev.sinewich.serve.api.rest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sinewich.serve.api.oip.RepositoryParameters;
 import dev.sinewich.serve.model.InvalidInputException;
 import dev.sinewich.serve.serving.ModelService;
 import dev.sinewich.serve.serving.RepositoryModel;
@@ -68,7 +69,7 @@ public class RepositoryResource {
     @POST
     @Path("models/{name}/load")
     public Map<String, Object> load(@PathParam("name") String name, String body) {
-        noParameters(object(body, "parameters"));
+        parameters(object(body, "parameters"), false);
         models.load(name);
         return Map.of("name", name, "state", RepositoryModel.State.READY.name());
     }
@@ -77,13 +78,14 @@ public class RepositoryResource {
      * Stops serving the model of that name.
      *
      * @param name the served model's name
-     * @param body optional {@code {"parameters": {}}}; no unload parameters are supported
+     * @param body optional {@code {"parameters": {"unload_dependents": true|false}}}: Triton's
+     *     clients always send it; a model here has no dependents, so it changes nothing
      * @return {@code {"name", "state": "UNAVAILABLE"}}
      */
     @POST
     @Path("models/{name}/unload")
     public Map<String, Object> unload(@PathParam("name") String name, String body) {
-        noParameters(object(body, "parameters"));
+        parameters(object(body, "parameters"), true);
         models.unload(name);
         return Map.of("name", name, "state", RepositoryModel.State.UNAVAILABLE.name());
     }
@@ -121,10 +123,15 @@ public class RepositoryResource {
         return node;
     }
 
-    private static void noParameters(JsonNode request) {
+    private static void parameters(JsonNode request, boolean unload) {
         JsonNode parameters = request.get("parameters");
-        if (parameters != null && !(parameters.isObject() && parameters.isEmpty())) {
-            throw new InvalidInputException("no load or unload parameters are supported, found " + parameters);
+        if (parameters == null) {
+            return;
         }
+        if (!parameters.isObject()) {
+            throw new InvalidInputException("\"parameters\" must be an object, found " + parameters);
+        }
+        parameters.fields().forEachRemaining(p -> RepositoryParameters.check(p.getKey(), p.getValue().isBoolean(),
+                unload));
     }
 }
