@@ -56,7 +56,7 @@ fail() { docker logs "$name" 2>&1 | tail -30 >&2; echo "kserve: $*" >&2; exit 1;
 node "$root/.ci/image/check.mjs" "$base" >"$out/check.log" 2>&1 || { cat "$out/check.log" >&2; fail "REST checks failed"; }
 cold=$(( $(date +%s%3N) - started ))
 cat "$out/check.log"
-echo "ok   cold start (docker run to the readiness probe's 200): ${cold} ms"
+echo "ok   cold start (docker run to the readiness probe's 200 and one inference answered): ${cold} ms"
 curl -fsS "http://127.0.0.1:$live_port$live_path" >/dev/null || fail "liveness probe $live_path failed"
 echo "ok   liveness probe $live_path"
 curl -fsS "$base/v2/health/ready" | grep -q '"ready":true' || fail "/v2/health/ready is not ready"
@@ -86,4 +86,4 @@ echo "ok   log: settings from the command line, the bundle from /mnt/models, no 
 # shellcheck source=.ci/image/sigterm.sh disable=SC1091
 source "$here/sigterm.sh"
 sigterm_in_flight "$name" "$base" "$out" 4 || fail "SIGTERM check failed"
-echo "kserve: cold start ${cold} ms (the bundle's files in /mnt/models, read-only)"
+echo "kserve: docker run to the first inference answered: ${cold} ms (the bundle's files in /mnt/models, read-only; bench/coldstart.sh measures the start alone)"
