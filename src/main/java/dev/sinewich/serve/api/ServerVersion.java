@@ -1,5 +1,7 @@
 package dev.sinewich.serve.api;
 
+import dev.sinewich.serve.security.ApiKeys;
+import dev.sinewich.serve.serving.ModelService;
 import java.util.List;
 import org.eclipse.microprofile.config.ConfigProvider;
 
@@ -19,13 +21,16 @@ public final class ServerVersion {
     }
 
     /**
-     * Returns the protocol extensions the server metadata lists.
+     * Returns the protocol extensions the server metadata lists: {@code binary_tensor_data}, and
+     * {@code model_repository} while the repository API is available (the admin API on and a
+     * repository configured).
      *
-     * @param repository whether the model repository API is available (admin API on and a
-     *     repository configured)
-     * @return {@code binary_tensor_data}, and {@code model_repository} with the repository API
+     * @param keys the key checker (whether the admin API is on)
+     * @param models the served model (whether a repository is configured)
+     * @return the extensions
      */
-    public static List<String> extensions(boolean repository) {
-        return repository ? List.of("binary_tensor_data", "model_repository") : List.of("binary_tensor_data");
+    public static List<String> extensions(ApiKeys keys, ModelService models) {
+        return keys.adminEnabled() && models.repositoryEnabled() ? List.of("binary_tensor_data", "model_repository")
+                : List.of("binary_tensor_data");
     }
 }

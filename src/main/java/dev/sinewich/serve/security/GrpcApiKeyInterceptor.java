@@ -39,28 +39,29 @@ public class GrpcApiKeyInterceptor implements ServerInterceptor {
     @Override
     public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
             ServerCallHandler<Q, R> next) {
-        String service = call.getMethodDescriptor().getServiceName();
-        String method = call.getMethodDescriptor().getBareMethodName();
-        boolean oip = "inference.GRPCInferenceService".equals(service);
-        if (oip && REPOSITORY.contains(method)) {
-            Status refusal = !keys.adminEnabled()
-                    ? Status.UNIMPLEMENTED.withDescription(
-                            "the model repository API is disabled (sinewich.security.admin-enabled)")
-                    : keys.allows(headers.get(AUTHORIZATION), ApiKeys.Role.ADMIN) ? null
-                    : Status.UNAUTHENTICATED.withDescription(
-                            "an admin key is required: send metadata authorization: Bearer <admin key>");
-            if (refusal != null) {
-                call.close(refusal, new Metadata());
-                return new ServerCall.Listener<>() { };
-            }
-            return next.startCall(call, headers);
-        }
-        boolean guarded = "sinewich.v1.SinewichService".equals(service) || (oip && !OPEN_OIP.contains(method));
-        if (guarded && !keys.allows(headers.get(AUTHORIZATION), ApiKeys.Role.INFERENCE)) {
-            call.close(Status.UNAUTHENTICATED.withDescription(
-                    "an API key is required: send metadata authorization: Bearer <key>"), new Metadata());
+        Status refusal = refusal(call.getMethodDescriptor().getServiceName(),
+                call.getMethodDescriptor().getBareMethodName(), headers.get(AUTHORIZATION));
+        if (refusal != null) {
+            call.close(refusal, new Metadata());
             return new ServerCall.Listener<>() { };
         }
         return next.startCall(call, headers);
+    }
+
+    /** The status a call is refused with, or null when it may go on. */
+    private Status refusal(String service, String method, String authorization) {
+        boolean oip = "inference.GRPCInferenceService".equals(service);
+        if (oip && REPOSITORY.contains(method)) {
+            if (!keys.adminEnabled()) {
+                return Status.UNIMPLEMENTED.withDescription(
+                        "the model repository API is disabled (sinewich.security.admin-enabled)");
+            }
+            return keys.allows(authorization, ApiKeys.Role.ADMIN) ? null : Status.UNAUTHENTICATED.withDescription(
+                    "an admin key is required: send metadata authorization: Bearer <admin key>");
+        }
+        boolean guarded = "sinewich.v1.SinewichService".equals(service) || (oip && !OPEN_OIP.contains(method));
+        return !guarded || keys.allows(authorization, ApiKeys.Role.INFERENCE) ? null
+                : Status.UNAUTHENTICATED.withDescription(
+                        "an API key is required: send metadata authorization: Bearer <key>");
     }
 }

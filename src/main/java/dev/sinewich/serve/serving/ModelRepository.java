@@ -133,14 +133,8 @@ public final class ModelRepository {
         if (name == null || !NAME.matcher(name).matches() || name.endsWith(ZIP)) {
             throw new RepositoryRefusalException();
         }
-        Path folder = resolveOrNull(name);
-        if (folder != null && !Files.isDirectory(folder)) {
-            folder = null;
-        }
-        Path zip = resolveOrNull(name + ZIP);
-        if (zip != null && !Files.isRegularFile(zip)) {
-            zip = null;
-        }
+        Path folder = entryOrNull(name);
+        Path zip = entryOrNull(name + ZIP);
         if (folder != null && zip != null) {
             throw new AmbiguousEntryException(name);
         }
@@ -169,9 +163,8 @@ public final class ModelRepository {
                 if (!NAME.matcher(name).matches() || name.endsWith(ZIP)) {
                     return;
                 }
-                Path real = resolveOrNull(file);
-                boolean zip = file.endsWith(ZIP);
-                if (real != null && (zip ? Files.isRegularFile(real) : Files.isDirectory(real))) {
+                Path real = entryOrNull(file);
+                if (real != null) {
                     found.merge(name, real, (a, b) -> Files.isDirectory(a) ? a : b);
                 }
             });
@@ -183,12 +176,18 @@ public final class ModelRepository {
         return entries;
     }
 
-    private Path resolveOrNull(String relative) {
+    /**
+     * Resolves a file name directly under the root as an entry: a folder, or a zip when the name
+     * ends with {@code .zip}; null for anything else or outside the root.
+     */
+    private Path entryOrNull(String file) {
+        Path real;
         try {
-            return resolve(relative);
+            real = resolve(file);
         } catch (RepositoryRefusalException e) {
             return null;
         }
+        return (file.endsWith(ZIP) ? Files.isRegularFile(real) : Files.isDirectory(real)) ? real : null;
     }
 
     /**

@@ -14,8 +14,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.interceptor.Interceptor;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -100,21 +103,21 @@ public class ModelService {
         } catch (BundleException e) {
             throw new BundleRejectedException("cannot serve the bundle " + (embedded ? "embedded in the jar"
                     : config.model().path().get()) + ": " + e.getMessage());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new BundleRejectedException("cannot serve the bundle " + config.model().path().get() + ": "
                     + e.getMessage());
         }
     }
 
     /** How long start-up waits for the model path when KServe says its files arrive later. */
-    static final java.time.Duration ASYNC_MODEL_WAIT = java.time.Duration.ofMinutes(10);
+    static final Duration ASYNC_MODEL_WAIT = Duration.ofMinutes(10);
 
     /**
      * Returns the model path, first waiting for it to appear when KServe starts the server before
      * the model's files are there ({@code MODEL_INIT_MODE=async}, an OCI model image).
      */
     private static Path awaitModelPath(Path path) {
-        if (!"async".equalsIgnoreCase(System.getenv("MODEL_INIT_MODE")) || java.nio.file.Files.exists(path)) {
+        if (!"async".equalsIgnoreCase(System.getenv("MODEL_INIT_MODE")) || Files.exists(path)) {
             return path;
         }
         LOG.infof("Waiting up to %d minutes for %s to appear (MODEL_INIT_MODE=async: the model's files arrive "

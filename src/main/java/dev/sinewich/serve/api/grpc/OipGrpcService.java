@@ -101,7 +101,7 @@ public class OipGrpcService implements GRPCInferenceService {
     public Uni<ServerMetadataResponse> serverMetadata(ServerMetadataRequest request) {
         return Uni.createFrom().item(ServerMetadataResponse.newBuilder().setName("sinewich-serve")
                 .setVersion(ServerVersion.get()).addAllExtensions(
-                        ServerVersion.extensions(keys.adminEnabled() && models.repositoryEnabled())).build());
+                        ServerVersion.extensions(keys, models)).build());
     }
 
     @Override

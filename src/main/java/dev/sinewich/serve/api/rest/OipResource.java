@@ -78,7 +78,7 @@ public class OipResource {
     @GET
     public Map<String, Object> server() {
         return Map.of("name", "sinewich-serve", "version", ServerVersion.get(), "extensions",
-                ServerVersion.extensions(keys.adminEnabled() && models.repositoryEnabled()));
+                ServerVersion.extensions(keys, models));
     }
 
     /**
