@@ -46,7 +46,7 @@ fi
 CP="target/test-classes:target/classes:$(cat target/bench/test-classpath.txt)"
 
 bare() {
-  java -cp "$CP" dev.sinewich.serve.bench.ForwardBenchmark --bundle "$BUNDLE" --size "$SIZE" "$SIZE" \
+  java --add-opens java.base/java.lang=ALL-UNNAMED -cp "$CP" dev.sinewich.serve.bench.ForwardBenchmark --bundle "$BUNDLE" --size "$SIZE" "$SIZE" \
     --threads "$THREADS" --batch 1 --warmup 5 --iters "$ITERS" --task "$TASK" --kernels cache --engine "$ENGINE" \
     2>"$OUT/bare-$1.log" | tee "$OUT/bare-$1.json" >/dev/null
   python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['forward_ms']['median'])" "$OUT/bare-$1.json"

@@ -478,7 +478,7 @@ run() { # engine size batch round
             kernels=${rest##*-}
             [ "$kernels" = fly ] && kernels=on-the-fly
             if [ "$rest" != "$kernels" ]; then engine=(--engine "${rest%-"$kernels"}"); fi
-            OPT_OUT_TRACKING=true DJL_OFFLINE=true java -cp "$CP" \
+            OPT_OUT_TRACKING=true DJL_OFFLINE=true java --add-opens java.base/java.lang=ALL-UNNAMED -cp "$CP" \
                 -Dai.djl.offline=true -DOPT_OUT_TRACKING=true \
                 -Dai.djl.pytorch.num_threads="$THREADS" -Dai.djl.pytorch.num_interop_threads=1 \
                 dev.sinewich.serve.bench.ForwardBenchmark --bundle "target/bench/swin-t-$2" --size "$2" "$2" \

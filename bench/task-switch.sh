@@ -28,8 +28,8 @@ MAIN=dev.sinewich.serve.bench.TaskSwitchBenchmark
 echo "== ratios (one JVM, interleaved) =="
 ENGINE="${ENGINE:-onnxruntime}"
 echo "engine: $ENGINE"
-java -cp "$CP" "$MAIN" --bundle "$BUNDLE" --iters "$ITERS" --threads 2 --engine "$ENGINE" 2>/dev/null
+java --add-opens java.base/java.lang=ALL-UNNAMED -cp "$CP" "$MAIN" --bundle "$BUNDLE" --iters "$ITERS" --threads 2 --engine "$ENGINE" 2>/dev/null
 echo "== resident memory (fresh JVM each) =="
 for config in "on-the-fly 1 1" "on-the-fly 4 1" "cache 1 1" "cache 4 1" "on-the-fly 1 4"; do
-  java -cp "$CP" "$MAIN" --bundle "$BUNDLE" --threads 2 --engine "$ENGINE" --memory $config 2>/dev/null
+  java --add-opens java.base/java.lang=ALL-UNNAMED -cp "$CP" "$MAIN" --bundle "$BUNDLE" --threads 2 --engine "$ENGINE" --memory $config 2>/dev/null
 done

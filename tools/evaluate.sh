@@ -24,6 +24,6 @@ if needs_build; then
 fi
 
 export DJL_OFFLINE=true OPT_OUT_TRACKING=true
-exec java ${JAVA_OPTS:-} -Dai.djl.offline=true \
+exec java ${JAVA_OPTS:-} --add-opens java.base/java.lang=ALL-UNNAMED -Dai.djl.offline=true \
   -cp "$app/app/*:$app/lib/main/*:$app/lib/boot/*" \
   dev.sinewich.serve.evaluation.EvaluateCommand "$@"

@@ -90,7 +90,7 @@ cp -r "$out/runs/pascal/bundle" "$out/bundle"
 app="$root/target/quarkus-app"
 java_report=()
 if [[ -f "$app/quarkus-run.jar" ]]; then
-  DJL_OFFLINE=true OPT_OUT_TRACKING=true java -Dai.djl.offline=true -cp "$app/app/*:$app/lib/main/*:$app/lib/boot/*" \
+  DJL_OFFLINE=true OPT_OUT_TRACKING=true java --add-opens java.base/java.lang=ALL-UNNAMED -Dai.djl.offline=true -cp "$app/app/*:$app/lib/main/*:$app/lib/boot/*" \
     dev.sinewich.serve.evaluation.EvaluateCommand --model "$out/bundle" --data "$out/data/pascal-v1" \
     --out "$out/eval/server.json"
   java_report=("$out/eval/server.json")

@@ -76,6 +76,7 @@ public final class OrtNetwork implements AutoCloseable {
      */
     static OrtNetwork open(byte[] prefixModel, byte[] suffixModel, int threads, long tokens, long channels) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
+        OrtShutdown.keepEnvironmentUntilExit();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         OrtSession first = null;
         try {
@@ -87,8 +88,7 @@ public final class OrtNetwork implements AutoCloseable {
             // them each time costs ~5 %); when a run returns they stop at once, so that a session's
             // pool does not spin against the next session of the same pass (2x slower) nor take the
             // cores from the HTTP threads. (A pool shared through the environment would avoid the
-            // first, but the environment is released by ONNX Runtime's own shutdown hook while the
-            // server still finishes accepted requests; sessions' pools live until the model closes.)
+            // first; not measured since the environment is kept until exit, see OrtShutdown.)
             options.addConfigEntry("session.intra_op.allow_spinning", "1");
             options.addConfigEntry("session.force_spinning_stop", "1");
             first = env.createSession(prefixModel, options);
