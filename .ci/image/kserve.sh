@@ -42,8 +42,9 @@ for p in "$http_port" "$grpc_port" "$metrics_port"; do
   fi
 done
 
-# What the storage initializer leaves for a storage URI that names a bundle folder: its files.
-bundle="$root/src/test/resources/conformance/s2_lora_lowpass_clock/bundle"
+# What the storage initializer leaves for a storage URI that names a bundle folder: its files (the
+# default model's, served under the assigned name; the bundle's own is sinewich-default).
+bundle="$root/src/main/resources/default-model"
 cp "$bundle/sinewich.json" "$bundle/model.safetensors" "$out/models/"
 chmod -R a+rX "$out/models"
 
@@ -62,14 +63,14 @@ echo "ok   liveness probe $live_path"
 curl -fsS "$base/v2/health/ready" | grep -q '"ready":true' || fail "/v2/health/ready is not ready"
 curl -fsS "$base/v2/models/$model/ready" >/dev/null || fail "/v2/models/$model/ready failed"
 curl -fsS "$base/v2/models/$model" | grep -q "\"name\":\"$model\"" || fail "model metadata does not name $model"
-status=$(curl -s -o /dev/null -w '%{http_code}' "$base/v2/models/s2-lora-lowpass-clock/ready")
+status=$(curl -s -o /dev/null -w '%{http_code}' "$base/v2/models/sinewich-default/ready")
 [ "$status" = "404" ] || fail "the bundle's own name answered $status, not 404: the assigned name must replace it"
 echo "ok   OIP REST: health, model ready and metadata under the assigned name $model (the bundle's own name: 404)"
 curl -fsS "http://127.0.0.1:$metrics_port/q/metrics" | grep -q '^sinewich_model_info{' \
   || fail "no sinewich_model_info at :$metrics_port/q/metrics"
 echo "ok   Prometheus metrics on :$metrics_port/q/metrics"
 node "$root/.ci/grpc-client/client.mjs" "127.0.0.1:$grpc_port" --model "$model" \
-  --tasks semseg,depth,normals,saliency --input 32x32 >"$out/grpc.log" 2>&1 \
+  --tasks semseg,depth,normals,saliency --input 64x64 >"$out/grpc.log" 2>&1 \
   || { cat "$out/grpc.log" >&2; fail "gRPC checks failed"; }
 echo "ok   gRPC: $(grep -c '^ok' "$out/grpc.log") checks of both services under $model"
 logs="$(docker logs "$name" 2>&1)"
@@ -85,5 +86,5 @@ echo "ok   log: settings from the command line, the bundle from /mnt/models, no 
 
 # shellcheck source=.ci/image/sigterm.sh disable=SC1091
 source "$here/sigterm.sh"
-sigterm_in_flight "$name" "$base" "$out" 4 || fail "SIGTERM check failed"
+sigterm_in_flight "$name" "$base" "$out" 8 || fail "SIGTERM check failed"
 echo "kserve: docker run to the first inference answered: ${cold} ms (the bundle's files in /mnt/models, read-only; bench/coldstart.sh measures the start alone)"
